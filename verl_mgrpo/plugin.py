@@ -3,6 +3,30 @@
 veRL 0.9.1 imports every ``verl.plugins`` entry point (setup.py names this module) in each process that
 imports ``verl``: the driver, the TaskRunner and every Ray worker. It logs a failed import only at DEBUG
 level, so ``tests/test_plugin.py`` checks in a fresh interpreter that each registration below happened.
+
+Everything registered here is inert until a config selects it: a GPU cluster with the plugin installed
+runs exactly as before.
 """
 
-from verl_mgrpo import reward_managers  # noqa: F401  (registers the reward managers)
+from omegaconf import OmegaConf
+from verl.workers.rollout.base import _ROLLOUT_REGISTRY
+from verl.workers.rollout.replica import RolloutReplicaRegistry
+
+from verl_mgrpo import defaults, reward_managers  # noqa: F401  (reward managers register on import)
+from verl_mgrpo.cpu import platform  # noqa: F401  (the "cpu" platform, chosen only by VERL_PLATFORM=cpu)
+from verl_mgrpo.cpu.hf_rollout import ROLLOUT_NAME
+
+
+def _hf_replica():
+    from verl_mgrpo.cpu.hf_rollout import HFReplica
+
+    return HFReplica
+
+
+# veRL 0.9.1 has no public hook to add a rollout backend's worker-side class: get_rollout_class reads this
+# private dict at call time, so an entry here is the least invasive way in.
+_ROLLOUT_REGISTRY[(ROLLOUT_NAME, "async")] = "verl_mgrpo.cpu.hf_rollout.HFServerAdapter"
+RolloutReplicaRegistry.register(ROLLOUT_NAME, _hf_replica)
+
+# ${mgrpo_default:model} and friends in the packaged configs resolve in whichever process resolves them.
+OmegaConf.register_new_resolver("mgrpo_default", defaults.default_path, replace=True)

@@ -7,7 +7,7 @@ from reward_fns import compute_score
 from verl_mgrpo.data.prepare import QWEN25_MATH_COT, main, prepare, select_sources
 
 EXPECTED_ROWS = {"math_train": 11998, "math500_test": 500, "gsm8k_train": 7473, "gsm8k_test": 1319,
-                 "minerva_math_test": 272, "olympiadbench_test": 675}
+                 "minerva_math_test": 272, "olympiadbench_test": 675, "arith_train": 2000, "arith_test": 200}
 
 
 def test_conversion_writes_every_file_with_the_published_row_counts(prepared_dir):

@@ -4,7 +4,8 @@
     python -m verl_mgrpo.data.prepare --output-dir data              # from the Hugging Face hub
 
 writes ``OUT/{benchmark}_{split}.parquet`` (``math_train``, ``math500_test``, ``gsm8k_train``, ``gsm8k_test``,
-``minerva_math_test``, ``olympiadbench_test``) in veRL's RLHFDataset schema: ``data_source``, ``prompt``
+``minerva_math_test``, ``olympiadbench_test``, and the generated arithmetic task ``arith_train``,
+``arith_test``) in veRL's RLHFDataset schema: ``data_source``, ``prompt``
 (chat messages), ``ability``, ``reward_model = {style: rule, ground_truth}``, ``extra_info = {split, index,
 id}``. ``ground_truth`` and ``id`` are strings in every file, so veRL can concatenate any of them.
 """
@@ -73,7 +74,9 @@ def prepare(sources: list[Source], source_dir: Path | None, output_dir: Path, te
     output_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
     for source in sources:
-        if source_dir is None:
+        if source.generate is not None:
+            raw_rows = source.generate(source.split)
+        elif source_dir is None:
             raw_rows = read_hub(source)
         else:
             path = source_dir / source.local_path

@@ -1,7 +1,8 @@
 """The benchmarks as their publishers ship them, read into one record shape.
 
 Each :class:`Source` knows where a split lives in a local download (the layout of ``../shared/data``) and on
-the Hugging Face hub, and how to turn one raw row into ``(question, answer, original_id)``.
+the Hugging Face hub (or, for the arithmetic task, how to generate it), and how to turn one raw row into
+``(question, answer, original_id)``.
 """
 
 import json
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from reward_fns import gold_answer
 from reward_fns.extract import last_boxed
+from verl_mgrpo.data import arith
 
 
 class MalformedFileError(ValueError):
@@ -64,6 +66,10 @@ def _minerva(row: dict, position: int) -> Record:
     return Record(_required(row, "problem", row_id), answer.strip(), row_id)
 
 
+def _arith(row: dict, position: int) -> Record:
+    return Record(row["question"], row["answer"], row["id"])
+
+
 def _olympiadbench(row: dict, position: int) -> Record:
     row_id = str(row.get("id", position))
     answer = gold_answer(_required(row, "final_answer", row_id))
@@ -77,9 +83,10 @@ def _olympiadbench(row: dict, position: int) -> Record:
 class Source:
     benchmark: str  # also the data_source written into each row
     split: str
-    local_path: str  # relative to --source
-    hub: tuple[str, str | None, str]  # (dataset name, config, split)
+    local_path: str | None  # relative to --source
+    hub: tuple[str, str | None, str] | None  # (dataset name, config, split)
     convert: Callable[[dict, int], Record]
+    generate: Callable[[str], Iterator[dict]] | None = None  # made here, not downloaded (the arithmetic task)
 
     @property
     def output_name(self) -> str:
@@ -95,6 +102,8 @@ SOURCES = {
         Source("gsm8k", "test", "gsm8k/test.jsonl", ("openai/gsm8k", "main", "test"), _gsm8k),
         Source("minerva_math", "test", "minerva_math/test.jsonl", ("knoveleng/Minerva-Math", None, "train"), _minerva),
         Source("olympiadbench", "test", "olympiadbench/test.jsonl", ("Hothan/OlympiadBench", "OE_TO_maths_en_COMP", "train"), _olympiadbench),
+        Source("arith", "train", None, None, _arith, generate=arith.raw_rows),
+        Source("arith", "test", None, None, _arith, generate=arith.raw_rows),
     )
 }
 

@@ -1,0 +1,63 @@
+"""``python -m verl_mgrpo.main_mgrpo [veRL-style Hydra overrides]``
+
+Like ``python -m verl.trainer.main_ppo``, with the config ``verl_mgrpo/config/mgrpo_trainer.yaml`` (veRL's
+``ppo_trainer`` plus MGRPO's settings). On a machine where torch sees no GPU and no ``--config-name`` is
+given, it uses ``mgrpo_trainer_cpu``: the embedded tiny model on the arithmetic task, on CPU.
+
+It drops into an existing Ray cluster the way veRL does (``ray_kwargs.ray_init.address=auto``, or an
+already initialised Ray), and writes veRL's own checkpoints (``python -m verl.model_merger merge``).
+"""
+
+import os
+import sys
+
+import hydra
+import ray
+from omegaconf import DictConfig, open_dict
+
+CPU_CONFIG = "mgrpo_trainer_cpu"
+
+
+def use_cpu_runtime(config: DictConfig) -> None:
+    """Select the CPU pieces (verl_mgrpo.cpu) in this process and in every Ray worker.
+
+    Must run before anything asks veRL for its platform: veRL caches the first answer per process.
+    """
+    from verl_mgrpo.defaults import ensure_arith_data
+
+    os.environ["VERL_PLATFORM"] = "cpu"
+    with open_dict(config):
+        runtime_env = config.ray_kwargs.ray_init.runtime_env
+        runtime_env.env_vars = {**runtime_env.get("env_vars", {}), "VERL_PLATFORM": "cpu"}
+    ensure_arith_data()
+
+
+def run(config: DictConfig) -> None:
+    if config.trainer.device == "cpu":
+        use_cpu_runtime(config)
+    # veRL's trainer modules ask for the platform when imported: import them only now.
+    from verl.trainer.main_ppo import run_ppo
+    from verl.utils.device import auto_set_device
+
+    from verl_mgrpo.task_runner import TaskRunner
+
+    auto_set_device(config)
+    run_ppo(config, task_runner_class=ray.remote(TaskRunner))
+
+
+@hydra.main(config_path="config", config_name="mgrpo_trainer", version_base=None)
+def _hydra_main(config: DictConfig) -> None:
+    run(config)
+
+
+def main() -> None:
+    if not any(arg.startswith(("--config-name", "-cn")) for arg in sys.argv[1:]):
+        import torch
+
+        if not torch.cuda.is_available():
+            sys.argv.insert(1, f"--config-name={CPU_CONFIG}")
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()
