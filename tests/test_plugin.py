@@ -1,25 +1,41 @@
 """veRL loads ``verl.plugins`` entry points in every process and hides a failed load at DEBUG level, so check
-in a fresh interpreter, exactly as a Ray worker starts, that importing verl alone registered everything."""
+in fresh interpreters, as Ray workers start, that every registration happened, whichever module a process
+imports first (a worker unpickling one of our classes imports our module before veRL)."""
 
 import json
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
-import json, verl
+import json, {first}
+from omegaconf import OmegaConf
 from verl.experimental.reward_loop.reward_manager.registry import REWARD_MANAGER
-print(json.dumps({"reward_managers": sorted(REWARD_MANAGER)}))
+from verl.plugin.platform.platform_manager import PlatformRegistry
+from verl.workers.rollout.base import _ROLLOUT_REGISTRY
+from verl.workers.rollout.replica import RolloutReplicaRegistry
+print(json.dumps({{
+    "reward_managers": sorted(REWARD_MANAGER),
+    "platforms": list(PlatformRegistry.registered_names()),
+    "rollouts": [list(key) for key in _ROLLOUT_REGISTRY],
+    "replica": RolloutReplicaRegistry.get("hf").__name__,
+    "resolver": OmegaConf.has_resolver("mgrpo_default"),
+}}))
 """
 
 
-def _registrations() -> dict:
-    output = subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def test_importing_verl_registers_the_reward_managers():
-    managers = set(_registrations()["reward_managers"])
-    assert {"mgrpo", "mgrpo_math", "mgrpo_gsm8k", "mgrpo_minerva_math", "mgrpo_olympiadbench"} <= managers
+@pytest.mark.parametrize("first", ["verl", "verl_mgrpo.cpu.hf_rollout", "verl_mgrpo.cpu.workers", "verl_mgrpo.reward_managers"])
+def test_every_registration_happens_whatever_is_imported_first(first):
+    output = subprocess.run([sys.executable, "-c", PROBE.format(first=first)], check=True, capture_output=True,
+                            text=True).stdout
+    found = json.loads(output.strip().splitlines()[-1])
+    assert {"mgrpo", "mgrpo_math", "mgrpo_gsm8k", "mgrpo_minerva_math", "mgrpo_olympiadbench"} <= set(
+        found["reward_managers"])
+    assert "cpu" in found["platforms"]
+    assert ["hf", "async"] in found["rollouts"]
+    assert found["replica"] == "HFReplica"
+    assert found["resolver"] is True
 
 
 def test_reward_manager_uses_reward_fns_unless_a_custom_function_is_set():

@@ -12,9 +12,11 @@ from omegaconf import OmegaConf
 from verl.workers.rollout.base import _ROLLOUT_REGISTRY
 from verl.workers.rollout.replica import RolloutReplicaRegistry
 
+# A process whose first veRL import comes from inside one of our modules runs this file while that module
+# is half imported: read no attribute of a module that imports veRL (tests/test_plugin.py checks both orders).
 from verl_mgrpo import defaults, reward_managers  # noqa: F401  (reward managers register on import)
+from verl_mgrpo.cpu import HF_ROLLOUT_NAME
 from verl_mgrpo.cpu import platform  # noqa: F401  (the "cpu" platform, chosen only by VERL_PLATFORM=cpu)
-from verl_mgrpo.cpu.hf_rollout import ROLLOUT_NAME
 
 
 def _hf_replica():
@@ -25,8 +27,8 @@ def _hf_replica():
 
 # veRL 0.9.1 has no public hook to add a rollout backend's worker-side class: get_rollout_class reads this
 # private dict at call time, so an entry here is the least invasive way in.
-_ROLLOUT_REGISTRY[(ROLLOUT_NAME, "async")] = "verl_mgrpo.cpu.hf_rollout.HFServerAdapter"
-RolloutReplicaRegistry.register(ROLLOUT_NAME, _hf_replica)
+_ROLLOUT_REGISTRY[(HF_ROLLOUT_NAME, "async")] = "verl_mgrpo.cpu.hf_rollout.HFServerAdapter"
+RolloutReplicaRegistry.register(HF_ROLLOUT_NAME, _hf_replica)
 
 # ${mgrpo_default:model} and friends in the packaged configs resolve in whichever process resolves them.
 OmegaConf.register_new_resolver("mgrpo_default", defaults.default_path, replace=True)

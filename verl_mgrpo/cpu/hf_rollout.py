@@ -26,7 +26,6 @@ from verl.workers.rollout.replica import RolloutReplica, TokenOutput
 
 logger = logging.getLogger(__name__)
 
-ROLLOUT_NAME = "hf"
 SERVER_NAME_PREFIX = "hf_server_"
 BATCH_WINDOW_SECONDS = 0.005  # wait this long for concurrent requests to join a batch
 ALL_TAGS = frozenset({"weights", "kv_cache"})

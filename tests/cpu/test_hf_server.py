@@ -1,0 +1,65 @@
+"""The hf rollout server as a Ray actor: it honours sleep like vLLM and serves the weights it was sent."""
+
+import pytest
+import ray
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from verl.utils.config import omega_conf_to_dataclass
+
+from verl_mgrpo.cpu.hf_rollout import HFServer
+from verl_mgrpo.defaults import MODEL_DIR
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(cpu_config):
+    ray.init(num_cpus=2, include_dashboard=False)
+    handle = ray.remote(HFServer).remote(
+        config=omega_conf_to_dataclass(cpu_config.actor_rollout_ref.rollout),
+        model_config=cpu_config.actor_rollout_ref.model,
+        replica_rank=0,
+    )
+    yield handle
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def prompt_ids():
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
+    messages = [{"role": "user", "content": "Ana has 7 coins. Then Ana finds 5 more. How many coins does Ana have now?"}]
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
+
+
+def _generate(server, prompt_ids, **params):
+    return ray.get(server.generate.remote(prompt_ids=prompt_ids, request_id="r", sampling_params=params))
+
+
+def test_a_sleeping_server_refuses_to_generate_until_woken(server, prompt_ids):
+    ray.get(server.sleep.remote())
+    with pytest.raises(ray.exceptions.RayTaskError, match="asleep"):
+        _generate(server, prompt_ids, temperature=1.0)
+    ray.get(server.wake_up.remote(tags=["weights"]))
+    with pytest.raises(ray.exceptions.RayTaskError, match="asleep"):  # the KV cache is still released
+        _generate(server, prompt_ids, temperature=1.0)
+    ray.get(server.wake_up.remote(tags=["kv_cache"]))
+    assert _generate(server, prompt_ids, temperature=1.0).token_ids
+
+
+def test_served_log_probs_follow_the_weights_it_was_sent(server, prompt_ids):
+    model = AutoModelForCausalLM.from_pretrained(MODEL_DIR, dtype=torch.float32).eval()
+    generator = torch.Generator().manual_seed(0)
+    perturbed = {k: v + 0.02 * torch.randn(v.shape, generator=generator) for k, v in model.state_dict().items()}
+    model.load_state_dict(perturbed)
+    ray.get(server.update_weights.remote(perturbed))
+    output = _generate(server, prompt_ids, temperature=1.0, max_tokens=30)
+    ids = torch.tensor([prompt_ids + output.token_ids])
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, len(prompt_ids) - 1 : -1]
+    expected = logits.log_softmax(-1).gather(-1, torch.tensor(output.token_ids)[:, None]).squeeze(-1)
+    assert torch.allclose(torch.tensor(output.log_probs), expected, atol=1e-4)
+
+
+def test_weights_that_do_not_fit_are_refused(server):
+    with pytest.raises(ray.exceptions.RayTaskError, match="do not fit"):
+        ray.get(server.update_weights.remote({"not.a.parameter": torch.zeros(1)}))
