@@ -15,7 +15,11 @@ from verl.experimental.reward_loop.reward_manager.registry import REWARD_MANAGER
 from verl.plugin.platform.platform_manager import PlatformRegistry
 from verl.workers.rollout.base import _ROLLOUT_REGISTRY
 from verl.workers.rollout.replica import RolloutReplicaRegistry
+from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY
+from verl.experimental.agent_loop.agent_loop import _agent_loop_registry
 print(json.dumps({{
+    "estimators": sorted(ADV_ESTIMATOR_REGISTRY),
+    "agent_loops": sorted(_agent_loop_registry),
     "reward_managers": sorted(REWARD_MANAGER),
     "platforms": list(PlatformRegistry.registered_names()),
     "rollouts": [list(key) for key in _ROLLOUT_REGISTRY],
@@ -25,7 +29,11 @@ print(json.dumps({{
 """
 
 
-@pytest.mark.parametrize("first", ["verl", "verl_mgrpo.cpu.hf_rollout", "verl_mgrpo.cpu.workers", "verl_mgrpo.reward_managers"])
+@pytest.mark.parametrize(
+    "first",
+    ["verl", "verl_mgrpo.cpu.hf_rollout", "verl_mgrpo.cpu.workers", "verl_mgrpo.reward_managers",
+     "verl_mgrpo.correction", "verl_mgrpo.agent_loops", "verl_mgrpo.advantage", "verl_mgrpo.cpu.platform"],
+)
 def test_every_registration_happens_whatever_is_imported_first(first):
     output = subprocess.run([sys.executable, "-c", PROBE.format(first=first)], check=True, capture_output=True,
                             text=True).stdout
@@ -36,6 +44,8 @@ def test_every_registration_happens_whatever_is_imported_first(first):
     assert ["hf", "async"] in found["rollouts"]
     assert found["replica"] == "HFReplica"
     assert found["resolver"] is True
+    assert "mgrpo" in found["estimators"]
+    assert {"mgrpo_single_turn", "mgrpo_continuation"} <= set(found["agent_loops"])
 
 
 def test_reward_manager_uses_reward_fns_unless_a_custom_function_is_set():

@@ -7,7 +7,9 @@ There are no pretrained weights on a machine without a model hub, so the project
 Hugging Face checkpoint (Qwen2ForCausalLM, 4 layers, hidden 128, ~0.8M parameters; a 512-token byte-level
 BPE tokenizer that splits digits; ChatML template) that veRL loads like any other model. It is supervised
 on worked arithmetic solutions (:mod:`verl_mgrpo.data.arith`), some of which slip, write a check phrase and
-correct the step. The build is deterministic for a given torch version, and its output is committed at
+correct the step, and a share that re-check after the answer with one of MGRPO's guiding phrases (the
+latent self-correction the paper assumes pre-training gives). The build is seeded (bitwise identical only
+on the same torch build and thread count), and its output is committed at
 ``verl_mgrpo/assets/tiny_model`` so a fresh machine does not wait for it.
 """
 
@@ -22,6 +24,7 @@ import torch
 
 from verl_mgrpo.data import arith
 from verl_mgrpo.data.prepare import DEFAULT_TEMPLATE, PROMPT_TEMPLATES
+from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "assets" / "tiny_model"
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -80,10 +83,10 @@ def build_model(tokenizer):
     return model
 
 
-def supervised_examples(count: int, seed: int, slip_rate: float) -> list[tuple[list[dict], str]]:
+def supervised_examples(count: int, seed: int, slip_rate: float, recheck_rate: float) -> list[tuple[list[dict], str]]:
     rng = random.Random(seed)
     return [
-        (_prompt(problem), arith.worked_solution(problem, rng, slip_rate))
+        (_prompt(problem), arith.worked_solution(problem, rng, slip_rate, recheck_rate, DEFAULT_GUIDE_PHRASES))
         for problem in (arith.make_problem(rng) for _ in range(count))
     ]
 
@@ -95,9 +98,11 @@ def encode(tokenizer, messages: list[dict], completion: str) -> tuple[list[int],
     return list(prompt_ids) + completion_ids, len(prompt_ids)
 
 
-def train(output: Path, steps: int, batch_size: int, seed: int, slip_rate: float, log_every: int = 100) -> None:
+def train(
+    output: Path, steps: int, batch_size: int, seed: int, slip_rate: float, recheck_rate: float, log_every: int = 100
+) -> None:
     torch.manual_seed(seed)
-    examples = supervised_examples(count=steps * batch_size // 4, seed=seed, slip_rate=slip_rate)
+    examples = supervised_examples(steps * batch_size // 4, seed, slip_rate, recheck_rate)
     tokenizer = build_tokenizer([json.dumps(m) + c for m, c in examples[:20000]])
     model = build_model(tokenizer)
     encoded = [encode(tokenizer, messages, completion) for messages, completion in examples]
@@ -176,12 +181,13 @@ def main() -> None:
     build.add_argument("--batch-size", type=int, default=64)
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--slip-rate", type=float, default=0.2, help="share of worked examples that self-correct")
+    build.add_argument("--recheck-rate", type=float, default=0.15, help="share that re-check after the answer")
     check = commands.add_parser("evaluate", help="accuracy of a model on arith_test")
     check.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     if args.command == "build":
-        train(args.output, args.steps, args.batch_size, args.seed, args.slip_rate)
+        train(args.output, args.steps, args.batch_size, args.seed, args.slip_rate, args.recheck_rate)
         print(json.dumps(evaluate(args.output)), flush=True)
     else:
         print(json.dumps(evaluate(args.model)), flush=True)

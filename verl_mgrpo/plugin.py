@@ -13,10 +13,11 @@ from verl.workers.rollout.base import _ROLLOUT_REGISTRY
 from verl.workers.rollout.replica import RolloutReplicaRegistry
 
 # A process whose first veRL import comes from inside one of our modules runs this file while that module
-# is half imported: read no attribute of a module that imports veRL (tests/test_plugin.py checks both orders).
-from verl_mgrpo import defaults, reward_managers  # noqa: F401  (reward managers register on import)
-from verl_mgrpo.cpu import HF_ROLLOUT_NAME
+# is half imported: read no attribute of a module that imports veRL, only of verl_mgrpo.names and
+# verl_mgrpo.defaults (tests/test_plugin.py checks several import orders).
+from verl_mgrpo import advantage, agent_loops, defaults, reward_managers  # noqa: F401  (register on import)
 from verl_mgrpo.cpu import platform  # noqa: F401  (the "cpu" platform, chosen only by VERL_PLATFORM=cpu)
+from verl_mgrpo.names import HF_ROLLOUT_NAME
 
 
 def _hf_replica():

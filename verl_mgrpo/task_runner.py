@@ -1,5 +1,5 @@
-"""The Ray TaskRunner: veRL's ``BaseTaskRunner`` (the pattern verl-recipe's recipes use) with this plugin's
-trainer, and gloo workers when ``trainer.device=cpu``.
+"""The Ray TaskRunner: veRL's ``BaseTaskRunner`` (the pattern verl-recipe's recipes use) with
+:class:`~verl_mgrpo.trainer.RayMGRPOTrainer`, and gloo workers when ``trainer.device=cpu``.
 
 Imported only after ``main_mgrpo`` has chosen the platform: veRL's trainer modules ask for it on import.
 """
@@ -7,15 +7,17 @@ Imported only after ``main_mgrpo`` has chosen the platform: veRL's trainer modul
 import ray
 from omegaconf import OmegaConf
 from verl.trainer.main_ppo_v0 import BaseTaskRunner
-from verl.trainer.ppo.ray_trainer import RayPPOTrainer, Role
+from verl.trainer.ppo.ray_trainer import Role
 from verl.trainer.ppo.utils import create_rl_dataset, create_rl_sampler, need_critic, need_reference_policy
 from verl.utils.config import omega_conf_to_dataclass, validate_config
 from verl.utils.dataset.rl_dataset import collate_fn
 from verl.workers.config import HFModelConfig
 
+from verl_mgrpo.trainer import RayMGRPOTrainer
+
 
 class TaskRunner(BaseTaskRunner):
-    trainer_cls = RayPPOTrainer
+    trainer_cls = RayMGRPOTrainer
 
     def add_actor_rollout_worker(self, config):
         worker_cls, worker_group_cls = super().add_actor_rollout_worker(config)

@@ -19,6 +19,7 @@ def grpo_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("grpo")
     common = [
         "algorithm.adv_estimator=grpo",
+        "mgrpo.num_layers=1",  # one layer: veRL's own RayPPOTrainer.fit
         f"trainer.default_local_dir={root / 'checkpoints'}",
         "trainer.val_before_train=False",
         "trainer.test_freq=-1",

@@ -9,6 +9,3 @@ veRL 0.9.1 needs four things it does not have to run its real loop on CPU; each 
 - :mod:`.hf_rollout`: the ``hf`` rollout backend (transformers ``generate`` in a Ray actor), since
   vLLM, SGLang and TensorRT-LLM need a GPU.
 """
-
-# Plain constants, importable without veRL: the plugin reads them while `import verl` may still be running.
-HF_ROLLOUT_NAME = "hf"

@@ -68,17 +68,38 @@ def make_problem(rng: random.Random) -> ArithProblem:
     return ArithProblem(" ".join(sentences), tuple(steps))
 
 
-def worked_solution(problem: ArithProblem, rng: random.Random, slip_rate: float) -> str:
-    """Step-by-step solution; with probability ``slip_rate`` one step is first written wrong, then
-    flagged with a check phrase and rewritten correctly."""
+def _slipped(value: int, rng: random.Random) -> int:
+    return value + rng.choice((-3, -2, -1, 1, 2, 3, 10, -10))
+
+
+def _uncorrected_pass(problem: ArithProblem, rng: random.Random) -> str:
+    """A solution with one slip that propagates: later steps compute from the wrong value."""
+    slip_at, value, lines = rng.randrange(len(problem.steps)), problem.steps[0].left, []
+    for index, step in enumerate(problem.steps):
+        step = Step(value, step.op, step.right)
+        value = _slipped(step.result, rng) if index == slip_at else step.result
+        lines.append(step.written(value))
+    return "\n".join(lines) + f"\nThe answer is \\boxed{{{value}}}."
+
+
+def worked_solution(
+    problem: ArithProblem, rng: random.Random, slip_rate: float, recheck_rate: float = 0.0, guides=CHECK_PHRASES
+) -> str:
+    """Step-by-step solution. With probability ``slip_rate`` one step is first written wrong, then flagged
+    with a check phrase and rewritten correctly. With probability ``recheck_rate`` the answer is followed
+    by a guiding phrase and a second, correct pass; half of those first passes hold an uncorrected slip,
+    so the second pass changes the answer (the continuation MGRPO's layer 2 trains)."""
     slip_at = rng.randrange(len(problem.steps)) if rng.random() < slip_rate else -1
     lines = []
     for index, step in enumerate(problem.steps):
         if index == slip_at:
-            wrong = step.result + rng.choice((-3, -2, -1, 1, 2, 3, 10, -10))
-            lines.append(f"{step.written(wrong)}. {rng.choice(CHECK_PHRASES)}")
+            lines.append(f"{step.written(_slipped(step.result, rng))}. {rng.choice(CHECK_PHRASES)}")
         lines.append(step.written())
-    return "\n".join(lines) + f"\nThe answer is \\boxed{{{problem.answer}}}."
+    solution = "\n".join(lines) + f"\nThe answer is \\boxed{{{problem.answer}}}."
+    if rng.random() < recheck_rate:
+        first_pass = _uncorrected_pass(problem, rng) if rng.random() < 0.5 else solution
+        return f"{first_pass}\n{rng.choice(guides)}\n{solution}"
+    return solution
 
 
 def problems(seed: int, count: int) -> Iterator[ArithProblem]:

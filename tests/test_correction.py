@@ -1,0 +1,149 @@
+"""Layer-2 construction, selection, augmentation and batch merging, with hand-computed expectations."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from verl import DataProto
+
+from verl_mgrpo.correction import (
+    GuideTokens, augment, correction_queries, correction_query, merge_layers, pad_rows, select_correct, valid_ids,
+)
+from verl_mgrpo.names import CONTINUATION_AGENT, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY
+
+PAD, EOS, THINK_END = 0, 99, [50, 51]
+
+
+def test_query_is_prompt_then_response_then_guide():
+    assert correction_query([1, 2], [3, 4, EOS], [7, 8], THINK_END, frozenset({EOS})) == [1, 2, 3, 4, 7, 8]
+
+
+def test_query_cuts_the_response_before_think_end():
+    response = [3, 4, 50, 51, 5, 6, EOS]
+    assert correction_query([1], response, [7], THINK_END, frozenset({EOS})) == [1, 3, 4, 7]
+
+
+def test_response_without_think_end_is_used_whole_and_half_a_marker_is_not_a_marker():
+    assert correction_query([1], [3, 50, 4], [7], THINK_END, frozenset({EOS})) == [1, 3, 50, 4, 7]
+
+
+def test_empty_response_gives_prompt_and_guide():
+    assert correction_query([1, 2], [], [7], THINK_END, frozenset({EOS})) == [1, 2, 7]
+    assert correction_query([1, 2], [EOS], [7], THINK_END, frozenset({EOS})) == [1, 2, 7]
+
+
+def _layer(rows: list[tuple[list[int], list[int], float]], prompt_width=4, response_width=4) -> DataProto:
+    """A veRL rollout batch: left-padded prompts, right-padded responses, score on the last response token."""
+    prompts = torch.full((len(rows), prompt_width), PAD)
+    responses = torch.full((len(rows), response_width), PAD)
+    mask = torch.zeros((len(rows), prompt_width + response_width), dtype=torch.long)
+    scores = torch.zeros((len(rows), response_width))
+    for i, (prompt, response, score) in enumerate(rows):
+        prompts[i, prompt_width - len(prompt):] = torch.tensor(prompt)
+        mask[i, prompt_width - len(prompt): prompt_width] = 1
+        if response:
+            responses[i, : len(response)] = torch.tensor(response)
+            mask[i, prompt_width: prompt_width + len(response)] = 1
+            scores[i, len(response) - 1] = score
+    return DataProto.from_dict(
+        tensors={"prompts": prompts, "responses": responses, "input_ids": torch.cat([prompts, responses], 1),
+                 "attention_mask": mask, "position_ids": torch.clip(mask.cumsum(-1) - 1, min=0),
+                 "response_mask": mask[:, prompt_width:], "rm_scores": scores},
+        non_tensors={"uid": np.array(["a", "a", "b"][: len(rows)], dtype=object),
+                     "data_source": np.array(["arith"] * len(rows), dtype=object),
+                     "reward_model": np.array([{"ground_truth": "3"}] * len(rows), dtype=object),
+                     "acc": np.array([s > 0.5 for *_, s in rows])},
+    )
+
+
+GUIDES = GuideTokens(("check",), ((7, 8),), tuple(THINK_END), frozenset({EOS, PAD}))
+
+
+def test_valid_ids_strip_padding():
+    layer = _layer([([1, 2], [3, EOS], 1.0)])
+    assert valid_ids(layer, 0) == ([1, 2], [3, EOS])
+
+
+def test_correction_queries_carry_the_reward_fields_and_drop_what_is_too_long():
+    layer = _layer([([1, 2], [3, EOS], 1.0), ([1, 2, 3, 4], [5, 6, 7, EOS], 0.0), ([9], [], 0.0)])
+    queries = correction_queries(layer, GUIDES, max_prompt_length=6, rng=random.Random(0), next_layer=2)
+    assert queries.dropped_too_long == 1  # 4 + 3 + 2 = 9 tokens > 6: dropped, not cut
+    batch = queries.batch
+    assert [list(ids) for ids in batch.non_tensor_batch[PROMPT_IDS_KEY]] == [[1, 2, 3, 7, 8], [9, 7, 8]]
+    assert list(batch.non_tensor_batch[PARENT_KEY]) == [0, 2]
+    assert list(batch.non_tensor_batch[LAYER_KEY]) == [2, 2]
+    assert list(batch.non_tensor_batch["agent_name"]) == [CONTINUATION_AGENT] * 2
+    assert list(batch.non_tensor_batch["data_source"]) == ["arith", "arith"]
+    assert "acc" not in batch.non_tensor_batch  # the layer below's verdicts are not the correction's
+
+
+def test_guides_are_drawn_from_the_whole_pool():
+    guides = GuideTokens(("a", "b", "c"), ((1,), (2,), (3,)), (), frozenset())
+    layer = _layer([([1], [2], 1.0)])
+    drawn = {tuple(correction_queries(layer, guides, 10, random.Random(seed), 2).batch.non_tensor_batch[
+        PROMPT_IDS_KEY][0]) for seed in range(30)}
+    assert drawn == {(1, 2, 1), (1, 2, 2), (1, 2, 3)}
+
+
+def test_selection_keeps_the_right_continuations():
+    assert list(select_correct(torch.tensor([1.0, 0.0, 1.0, 0.4]))) == [0, 2]
+    assert list(select_correct(np.zeros(3))) == []
+
+
+def test_augmentation_makes_one_group_per_kept_query():
+    layer = _layer([([1], [2], 1.0), ([1], [3], 0.0), ([4], [5], 1.0)])
+    queries = correction_queries(layer, GUIDES, 10, random.Random(0), 2).batch
+    groups = augment(queries, np.array([0, 2]), samples=3, group_uids=np.array(["g0", "g2"]))
+    assert list(groups.non_tensor_batch["uid"]) == ["g0"] * 3 + ["g2"] * 3
+    assert [list(x) for x in groups.non_tensor_batch[PROMPT_IDS_KEY]] == [[1, 2, 7, 8]] * 3 + [[4, 5, 7, 8]] * 3
+
+
+def test_augment_n_zero_gives_no_rows():
+    queries = correction_queries(_layer([([1], [2], 1.0)]), GUIDES, 10, random.Random(0), 2).batch
+    assert len(augment(queries, np.array([0]), samples=0, group_uids=np.array(["g"]))) == 0
+
+
+def test_merge_repads_rows_of_different_widths_with_masks_and_positions_right():
+    first = _layer([([1, 2], [3, EOS], 1.0)], prompt_width=2, response_width=2)
+    second = _layer([([1, 2, 3, 7], [4, 5, 6], 1.0)], prompt_width=4, response_width=3)
+    first.non_tensor_batch[LAYER_KEY] = np.array([1])
+    second.non_tensor_batch[LAYER_KEY] = np.array([2])
+    merged = merge_layers([first, second], pad_token_id=PAD)
+    assert merged.batch["prompts"].tolist() == [[PAD, PAD, 1, 2], [1, 2, 3, 7]]
+    assert merged.batch["responses"].tolist() == [[3, EOS, PAD], [4, 5, 6]]
+    assert merged.batch["attention_mask"].tolist() == [[0, 0, 1, 1, 1, 1, 0], [1] * 7]
+    assert merged.batch["position_ids"].tolist() == [[0, 0, 0, 1, 2, 3, 3], list(range(7))]
+    assert merged.batch["input_ids"].tolist() == [[PAD, PAD, 1, 2, 3, EOS, PAD], [1, 2, 3, 7, 4, 5, 6]]
+    assert merged.batch["rm_scores"].sum(-1).tolist() == [1.0, 1.0]
+    assert merged.batch["rm_scores"][0].tolist() == [0.0, 1.0, 0.0]  # still on the last response token
+    assert list(merged.non_tensor_batch[LAYER_KEY]) == [1, 2]
+    for row in range(2):  # the rows read back exactly as they were
+        assert valid_ids(merged, row) == valid_ids([first, second][row], 0)
+
+
+def test_merge_keeps_only_fields_every_layer_has():
+    first, second = _layer([([1], [2], 1.0)]), _layer([([1], [2], 1.0)])
+    second.non_tensor_batch[PROMPT_IDS_KEY] = np.array([[1]], dtype=object)
+    assert PROMPT_IDS_KEY not in merge_layers([first, second], PAD).non_tensor_batch
+
+
+def test_padding_rows_carry_no_loss_and_no_group():
+    batch = pad_rows(_layer([([1], [2], 1.0), ([1], [3], 1.0)]), 2)
+    assert len(batch) == 4
+    assert batch.batch["response_mask"][2:].sum() == 0 and batch.batch["rm_scores"][2:].sum() == 0
+    assert len(set(batch.non_tensor_batch["uid"][2:]) | {"a"}) == 3
+    assert pad_rows(batch, 0) is batch
+
+
+@pytest.mark.parametrize("text", ["</think>"])
+def test_guide_tokens_from_a_real_tokenizer(text):
+    from transformers import AutoTokenizer
+
+    from verl_mgrpo.defaults import MODEL_DIR
+
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
+    guides = GuideTokens.build(tokenizer, ["Wait, let me double-check that."], "\n", text)
+    assert tokenizer.decode(list(guides.ids[0])) == "\nWait, let me double-check that."
+    assert tokenizer.decode(list(guides.think_end_ids)) == text
+    assert tokenizer.eos_token_id in guides.stop_ids

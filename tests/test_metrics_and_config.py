@@ -1,0 +1,47 @@
+import pytest
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
+from verl.utils.config import omega_conf_to_dataclass
+
+from verl_mgrpo.config import MGRPOConfig
+from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
+from verl_mgrpo.metrics import transition_rates
+
+
+def test_transition_rates_hand_computed():
+    rates = transition_rates([True, True, False, False, False], [True, False, True, False, True])
+    assert rates == pytest.approx({"acc_t1": 0.4, "acc_t2": 0.6, "delta": 0.2, "i2c": 0.4, "c2i": 0.2})
+
+
+def test_transition_rates_refuse_mismatched_lengths():
+    with pytest.raises(ValueError, match="3 first answers|\\(3,\\) first"):
+        transition_rates([True] * 3, [True] * 2)
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [("num_layers", 0, "num_layers=0"), ("augment_n", -1, "augment_n=-1"), ("guide_phrases", [], "guide_phrases"),
+     ("layer_weight", -1.0, "layer_weight"), ("max_correction_length", 0, "max_correction_length")],
+)
+def test_bad_settings_say_what_to_do(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        MGRPOConfig(**{field: value})
+
+
+def test_augment_n_zero_needs_the_selecting_sample():
+    with pytest.raises(ValueError, match="leaves layer 2 empty"):
+        MGRPOConfig(augment_n=0)
+    assert MGRPOConfig(augment_n=0, keep_selecting_sample=True).layer_weights() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("config_name", ["mgrpo_trainer", "mgrpo_trainer_cpu"])
+def test_packaged_configs_compose_on_verls_and_type_check(config_name):
+    import verl  # noqa: F401  (plugin: resolvers)
+
+    with initialize_config_module("verl_mgrpo.config", version_base=None):
+        config = compose(config_name=config_name)
+    assert config.algorithm.adv_estimator == "mgrpo" and config.trainer.use_v1 is False
+    assert "actor_rollout_ref" in config  # veRL's own tree underneath
+    mgrpo = omega_conf_to_dataclass(config.mgrpo, dataclass_type=MGRPOConfig)
+    assert tuple(mgrpo.guide_phrases) == DEFAULT_GUIDE_PHRASES  # the YAML and the dataclass agree
+    OmegaConf.resolve(config)  # every interpolation resolves

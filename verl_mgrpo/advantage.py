@@ -1,0 +1,60 @@
+"""The ``mgrpo`` advantage estimator: GRPO's group-relative advantage within every uid group, layer-1
+and layer-2 groups alike.
+
+It differs from veRL's ``grpo`` in two places, both marked "MGRPO:" below. A group of one sample carries
+no relative signal and gets advantage 0 (GRPO gives it its raw score: a layer-2 group with
+``mgrpo.augment_n=1`` would otherwise push every kept correction up regardless). And rows may be weighted
+by layer (``mgrpo.layer_weights``), which scales their share of the clipped-ratio loss.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from verl.trainer.ppo.core_algos import register_adv_est
+
+from verl_mgrpo.names import ESTIMATOR_NAME
+
+
+def group_relative_scores(
+    scores: torch.Tensor, index: np.ndarray, epsilon: float = 1e-6, norm_by_std: bool = True
+) -> torch.Tensor:
+    """(score - group mean) / (group std + epsilon) per row, with torch's unbiased std as veRL's GRPO."""
+    groups: dict = defaultdict(list)
+    for row, group in enumerate(index):
+        groups[group].append(row)
+    advantages = torch.zeros_like(scores)
+    for rows in groups.values():
+        if len(rows) < 2:  # MGRPO: one sample is no group; GRPO would use its raw score
+            continue
+        group_scores = scores[rows]
+        centred = group_scores - group_scores.mean()
+        advantages[rows] = centred / (group_scores.std() + epsilon) if norm_by_std else centred
+    return advantages
+
+
+@register_adv_est(ESTIMATOR_NAME)
+def compute_mgrpo_outcome_advantage(
+    token_level_rewards: torch.Tensor,
+    response_mask: torch.Tensor,
+    index: np.ndarray,
+    epsilon: float = 1e-6,
+    norm_adv_by_std_in_grpo: bool | None = None,
+    config=None,
+    layer: np.ndarray | None = None,
+    layer_weights: Sequence[float] | None = None,
+    **kwargs,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """veRL's estimator signature (``config`` is ``algorithm``); ``layer`` and ``layer_weights`` come from
+    the MGRPO trainer. Returns (advantages, returns), both per response token."""
+    if norm_adv_by_std_in_grpo is None:
+        norm_adv_by_std_in_grpo = config.get("norm_adv_by_std_in_grpo", True) if config is not None else True
+    with torch.no_grad():
+        advantages = group_relative_scores(token_level_rewards.sum(dim=-1), index, epsilon, norm_adv_by_std_in_grpo)
+        if layer is not None and layer_weights is not None:  # MGRPO: per-layer weight
+            # layer 0 marks padding rows, which have no group and so a zero advantage already
+            weights = torch.tensor([layer_weights[max(int(k), 1) - 1] for k in layer], dtype=advantages.dtype)
+            advantages = advantages * weights
+        advantages = advantages.unsqueeze(-1) * response_mask
+    return advantages, advantages

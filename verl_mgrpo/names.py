@@ -1,0 +1,19 @@
+"""Names shared across modules, importable without veRL.
+
+:mod:`verl_mgrpo.plugin` runs inside ``import verl``; when a process's first veRL import comes from one of
+our modules, that module is only half imported at that moment. Constants the plugin (or a module it
+imports) reads must therefore live here, in a module that imports nothing from veRL.
+"""
+
+HF_ROLLOUT_NAME = "hf"  # the transformers rollout backend (verl_mgrpo.cpu.hf_rollout)
+ESTIMATOR_NAME = "mgrpo"  # algorithm.adv_estimator
+SINGLE_TURN_AGENT = "mgrpo_single_turn"  # layer-1 agent loop (sticky request ids)
+CONTINUATION_AGENT = "mgrpo_continuation"  # layer-k agent loop (continues given token ids)
+
+# Per-row fields MGRPO adds to veRL batches.
+LAYER_KEY = "mgrpo_layer"  # 1 for layer-1 rows, k for rows of layer k
+PROMPT_IDS_KEY = "mgrpo_prompt_ids"  # the token ids the continuation agent loop sends as the prompt
+PARENT_KEY = "mgrpo_parent"  # index of the row (in the previous layer) that a correction continues
+REQUEST_KEY = "mgrpo_request_key"  # sticky routing: a correction goes to the server that wrote its parent
+GUIDE_KEY = "mgrpo_guide"  # the guiding phrase a correction was given
+MAX_TOKENS_KEY = "mgrpo_max_tokens"  # the continuation's token budget

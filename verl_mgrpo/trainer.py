@@ -1,0 +1,283 @@
+"""RayMGRPOTrainer: veRL's RayPPOTrainer with MGRPO's correction layers (Ding et al., 2025, Figure 1).
+
+Per training step:
+
+    1. Layer 1      G samples per question (standard GRPO rollout), scored by the reward.
+    2. Correction   every response o_i becomes q'_i = q ⊕ o_i ⊕ p_guide; one continuation each.
+    3. Selection    keep the q'_j whose continuation the rule-based verifier accepts (G' ≤ G).
+    4. Augmentation H more samples per kept q'_j: one GRPO group each. (2-4 repeat for layers 3, 4, ...)
+    5. Update       one clipped-ratio update on all groups, with KL to the reference, as veRL's GRPO.
+
+All generation (1-4) runs before the rollout replicas are put to sleep. ``fit`` is overridden because veRL's
+sleeps them right after its one generation call; it reuses RayPPOTrainer's helpers for everything else and
+``tests/test_trainer.py`` pins a hash of veRL's ``fit`` so an upstream change is reviewed, not drifted from.
+With ``mgrpo.num_layers=1`` it is veRL's own ``fit``, unchanged. The maths lives in
+:mod:`verl_mgrpo.correction`, :mod:`verl_mgrpo.advantage` and :mod:`verl_mgrpo.metrics`.
+"""
+
+import random
+import uuid
+from pprint import pprint
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf, open_dict
+from tqdm import tqdm
+from verl import DataProto
+from verl.protocol import DataProtoConfig
+from verl.trainer.ppo.metric_utils import compute_data_metrics, compute_throughout_metrics, compute_timing_metrics
+from verl.trainer.ppo.ray_trainer import RayPPOTrainer, compute_advantage
+from verl.trainer.ppo.reward import extract_reward
+from verl.utils.config import omega_conf_to_dataclass
+from verl.utils.debug.metrics import calculate_debug_metrics
+from verl.utils.metric import reduce_metrics
+from verl.utils.profiler import marked_timer
+from verl.utils.tracking import Tracking
+
+from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
+from verl_mgrpo.config import MGRPOConfig
+from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
+from verl_mgrpo.metrics import transition_rates
+from verl_mgrpo.names import ESTIMATOR_NAME, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SINGLE_TURN_AGENT
+
+
+def _scores(batch: DataProto) -> torch.Tensor:
+    return batch.batch["rm_scores"].sum(dim=-1)
+
+
+class RayMGRPOTrainer(RayPPOTrainer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
+        if self.mgrpo.num_layers > 1:
+            self._check_supported()
+        self.guides = GuideTokens.build(
+            self.tokenizer, self.mgrpo.guide_phrases, self.mgrpo.guide_separator, self.mgrpo.think_end
+        )
+        self.guide_rng = random.Random(self.mgrpo.seed)
+
+    def _check_supported(self) -> None:
+        config, problems = self.config, []
+        if config.algorithm.adv_estimator != ESTIMATOR_NAME:
+            problems.append(f"algorithm.adv_estimator={config.algorithm.adv_estimator}: use {ESTIMATOR_NAME}")
+        if self.use_critic or self.use_rm or config.algorithm.use_kl_in_reward:
+            problems.append("MGRPO trains with rule rewards and KL loss only: no critic, reward model or KL reward")
+        if config.actor_rollout_ref.actor.ppo_mini_batch_size != config.data.train_batch_size:
+            problems.append(
+                "set actor_rollout_ref.actor.ppo_mini_batch_size = data.train_batch_size: each step makes one "
+                "update on layer-1 and layer-2 groups together, however many corrections were kept"
+            )
+        if config.actor_rollout_ref.rollout.prompt_length < config.data.max_prompt_length:
+            problems.append("actor_rollout_ref.rollout.prompt_length must hold data.max_prompt_length")
+        if problems:
+            raise ValueError("MGRPO: " + "; ".join(problems))
+
+    # --- the training loop ----------------------------------------------------------------------------------
+
+    def fit(self):
+        if self.mgrpo.num_layers == 1:
+            return super().fit()  # one layer is GRPO: veRL's loop, unchanged
+        logger = Tracking(
+            project_name=self.config.trainer.project_name,
+            experiment_name=self.config.trainer.experiment_name,
+            default_backend=self.config.trainer.logger,
+            config=OmegaConf.to_container(self.config, resolve=True),
+        )
+        self.global_steps = 0
+        self._load_checkpoint()
+        self.checkpoint_manager.update_weights(self.global_steps)
+        if self.config.trainer.get("val_before_train", True):
+            val_metrics = self._validate()
+            pprint(f"Initial validation metrics: {val_metrics}")
+            logger.log(data=val_metrics, step=self.global_steps)
+            if self.config.trainer.get("val_only", False):
+                return
+        progress_bar = tqdm(total=self.total_training_steps, initial=self.global_steps, desc="Training Progress")
+        self.global_steps += 1
+        for epoch in range(self.global_steps // len(self.train_dataloader), self.config.trainer.total_epochs):
+            for batch_dict in self.train_dataloader:
+                metrics, timing_raw = {}, {}
+                is_last_step = self.global_steps >= self.total_training_steps
+                with marked_timer("step", timing_raw):
+                    layers = self._rollout_layers(DataProto.from_single_dict(batch_dict), metrics, timing_raw)
+                    batch = self._update(layers, metrics, timing_raw, is_last_step)
+                if self.config.trainer.test_freq > 0 and (
+                    is_last_step or self.global_steps % self.config.trainer.test_freq == 0
+                ):
+                    with marked_timer("testing", timing_raw):
+                        metrics.update(self._validate())
+                metrics.update({"training/global_step": self.global_steps, "training/epoch": epoch})
+                metrics.update(compute_data_metrics(batch=batch, use_critic=False))
+                metrics.update(compute_timing_metrics(batch=batch, timing_raw=timing_raw))
+                n_gpus = self.resource_pool_manager.get_n_gpus()
+                metrics.update(compute_throughout_metrics(batch=batch, timing_raw=timing_raw, n_gpus=n_gpus))
+                logger.log(data=metrics, step=self.global_steps)
+                progress_bar.update(1)
+                self.global_steps += 1
+                if is_last_step:
+                    progress_bar.close()
+                    return
+
+    # --- stages 1-4: generation ------------------------------------------------------------------------------
+
+    def _rollout_layers(self, batch: DataProto, metrics: dict, timing_raw: dict) -> list[DataProto]:
+        """Every layer's samples, generated before the replicas sleep."""
+        n = self.config.actor_rollout_ref.rollout.n
+        batch.meta_info["temperature"] = self.config.actor_rollout_ref.rollout.temperature
+        batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
+        gen_batch = self._get_gen_batch(batch).repeat(repeat_times=n, interleave=True)
+        gen_batch.meta_info["global_steps"] = self.global_steps
+        # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.
+        request_keys = np.array([f"{uid}/{i % n}" for i, uid in enumerate(gen_batch.non_tensor_batch["uid"])])
+        gen_batch.non_tensor_batch[REQUEST_KEY] = request_keys
+        if "agent_name" not in gen_batch.non_tensor_batch:
+            gen_batch.non_tensor_batch["agent_name"] = np.array([SINGLE_TURN_AGENT] * len(gen_batch), dtype=object)
+
+        # 1. Layer 1: G samples per question, scored by the reward as they finish.
+        with marked_timer("gen", timing_raw):
+            output = self.async_rollout_manager.generate_sequences(gen_batch)
+        timing_raw.update(output.meta_info.pop("timing", {}))
+        layer = batch.repeat(repeat_times=n, interleave=True).union(output)
+        layer.non_tensor_batch[REQUEST_KEY] = request_keys
+        layer.non_tensor_batch[LAYER_KEY] = np.ones(len(layer), dtype=np.int64)
+        self._layer_metrics(layer, 1, metrics)
+        layers = [layer]
+
+        # 2-4. Layers 2..L: correct, select and augment the layer below.
+        for k in range(2, self.mgrpo.num_layers + 1):
+            with marked_timer(f"gen_layer{k}", timing_raw):
+                layer = self._correction_layer(layers[-1], k, metrics)
+            if layer is None:
+                break
+            self._layer_metrics(layer, k, metrics)
+            layers.append(layer)
+        self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
+        return layers
+
+    def _generate(self, inputs: DataProto) -> DataProto:
+        inputs.meta_info["global_steps"] = self.global_steps
+        inputs.meta_info[DataProtoConfig.auto_padding_key] = True  # a correction batch need not split evenly
+        output = self.async_rollout_manager.generate_sequences(inputs)
+        output.meta_info.pop("timing", None)
+        # veRL's streaming reward drops the input fields from the output; a correction row keeps its own.
+        output.non_tensor_batch.update(inputs.non_tensor_batch)
+        return output
+
+    def _correction_layer(self, below: DataProto, k: int, metrics: dict) -> DataProto | None:
+        prefix = f"mgrpo/layer{k}"
+        # 2. Correction: q'_i = q ⊕ o_i ⊕ p_guide for every response of the layer below; one continuation each.
+        queries = correction_queries(
+            below, self.guides, self.config.actor_rollout_ref.rollout.prompt_length, self.guide_rng, k
+        )
+        metrics[f"{prefix}/dropped_too_long"] = queries.dropped_too_long
+        if len(queries.batch) == 0:
+            return None
+        budget = self.mgrpo.max_correction_length or self.config.actor_rollout_ref.rollout.response_length
+        queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
+        corrections = self._generate(queries.batch)
+
+        # 3. Selection: keep the q'_j whose continuation the verifier accepts.
+        correct = _scores(corrections).numpy() > 0.5
+        parent_correct = _scores(below).numpy()[corrections.non_tensor_batch[PARENT_KEY]] > 0.5
+        rates = transition_rates(parent_correct, correct)
+        kept = select_correct(_scores(corrections))
+        metrics.update(
+            {
+                f"{prefix}/correction_acc": rates["acc_t2"],
+                f"{prefix}/i2c": rates["i2c"],
+                f"{prefix}/c2i": rates["c2i"],
+                f"{prefix}/kept_ratio": len(kept) / len(below),
+                f"{prefix}/kept": len(kept),
+            }
+        )
+        if len(kept) == 0:
+            return None
+
+        # 4. Augmentation: H more samples per kept q'_j, one group each.
+        group_uids = np.array([str(uuid.uuid4()) for _ in kept], dtype=object)
+        groups = []
+        if self.mgrpo.keep_selecting_sample:
+            selecting = corrections.select_idxs(kept)
+            selecting.non_tensor_batch["uid"] = group_uids
+            groups.append(selecting)
+        if self.mgrpo.augment_n > 0:
+            groups.append(self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)))
+        return groups[0] if len(groups) == 1 else DataProto.concat(groups)
+
+    def _layer_metrics(self, layer: DataProto, k: int, metrics: dict) -> None:
+        response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
+        prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
+        metrics.update(
+            {
+                f"mgrpo/layer{k}/acc": float((_scores(layer) > 0.5).float().mean()),
+                f"mgrpo/layer{k}/samples": len(layer),
+                f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
+                f"mgrpo/layer{k}/response_tokens": float(response_tokens.sum()),
+                f"mgrpo/layer{k}/response_length_mean": float(response_tokens.mean()),
+                f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),
+            }
+        )
+
+    # --- stage 5: one update on all groups --------------------------------------------------------------------
+
+    def _update(self, layers: list[DataProto], metrics: dict, timing_raw: dict, is_last_step: bool) -> DataProto:
+        """One update on every layer's groups; returns the batch without its padding rows, for metrics."""
+        merged = merge_layers(layers, pad_token_id=self.tokenizer.pad_token_id)
+        # The worker dispatch splits the batch evenly, and MGRPO's batch size varies with the kept
+        # corrections: pad with rows that carry no loss to a multiple of rollout.n and of the worker count.
+        multiple = int(np.lcm(self.config.actor_rollout_ref.rollout.n, self.actor_rollout_wg.world_size))
+        batch = pad_rows(merged, -len(merged) % multiple)
+        batch.meta_info["global_token_num"] = torch.sum(batch.batch["attention_mask"], dim=-1).tolist()
+        with marked_timer("reward", timing_raw):
+            reward_tensor, reward_extra_infos = extract_reward(batch)
+        with marked_timer("old_log_prob", timing_raw):
+            old_log_prob, _ = self._compute_old_log_prob(batch)
+            old_log_prob.batch.pop("entropys")
+            batch = batch.union(old_log_prob)
+            if "rollout_log_probs" in batch.batch.keys():
+                metrics.update(calculate_debug_metrics(batch))
+        if self.use_reference_policy:
+            with marked_timer("ref", timing_raw):
+                batch = batch.union(self._compute_ref_log_prob(batch))
+        with marked_timer("adv", timing_raw):
+            batch.batch["token_level_scores"] = reward_tensor
+            batch.batch["token_level_rewards"] = reward_tensor
+            batch.non_tensor_batch.update({k: np.array(v) for k, v in reward_extra_infos.items()})
+            # MGRPO: group-relative advantages within every uid group, with the per-layer weight.
+            advantages, returns = compute_mgrpo_outcome_advantage(
+                token_level_rewards=reward_tensor,
+                response_mask=batch.batch["response_mask"],
+                index=batch.non_tensor_batch["uid"],
+                config=self.config.algorithm,
+                layer=batch.non_tensor_batch[LAYER_KEY],
+                layer_weights=self.mgrpo.layer_weights(),
+            )
+            batch.batch["advantages"], batch.batch["returns"] = advantages, returns
+        with marked_timer("update_actor", timing_raw):
+            actor_output = self._update_actor_once(batch)
+        metrics.update(reduce_metrics(actor_output.meta_info["metrics"]))
+        if self.config.trainer.save_freq > 0 and (
+            is_last_step or self.global_steps % self.config.trainer.save_freq == 0
+        ):
+            with marked_timer("save_checkpoint", timing_raw):
+                self._save_checkpoint()
+        with marked_timer("update_weights", timing_raw):
+            self.checkpoint_manager.update_weights(self.global_steps)
+        return batch.select_idxs(np.arange(len(merged)))
+
+    def _update_actor_once(self, batch: DataProto) -> DataProto:
+        """One optimizer step on the whole batch, however many layer-2 rows it holds.
+
+        veRL's ``_update_actor`` sizes its mini-batch as ``ppo_mini_batch_size * rollout.n`` rows, a constant
+        in GRPO (and ``_check_supported`` makes it the whole layer-1 batch); MGRPO's batch grows with the kept
+        corrections, so for this call the mini-batch is set to the whole batch.
+        """
+        actor = self.config.actor_rollout_ref.actor
+        configured = actor.ppo_mini_batch_size
+        with open_dict(actor):
+            actor.ppo_mini_batch_size = len(batch) // self.config.actor_rollout_ref.rollout.n
+        try:
+            return self._update_actor(batch)
+        finally:
+            with open_dict(actor):
+                actor.ppo_mini_batch_size = configured
