@@ -125,7 +125,9 @@ def test_merge_repads_rows_of_different_widths_with_masks_and_positions_right():
 def test_merge_keeps_only_fields_every_layer_has():
     first, second = _layer([([1], [2], 1.0)]), _layer([([1], [2], 1.0)])
     second.non_tensor_batch[PROMPT_IDS_KEY] = np.array([[1]], dtype=object)
-    assert PROMPT_IDS_KEY not in merge_layers([first, second], PAD).non_tensor_batch
+    first.batch["dummy_tensor"] = torch.zeros(1, 1)  # veRL's dataset adds one to layer-1 rows only
+    merged = merge_layers([first, second], PAD)
+    assert PROMPT_IDS_KEY not in merged.non_tensor_batch and "dummy_tensor" not in merged.batch.keys()
 
 
 def test_padding_rows_carry_no_loss_and_no_group():

@@ -183,8 +183,9 @@ def repad(batch: DataProto, prompt_width: int, response_width: int, pad_token_id
 
 
 def merge_layers(layers: Sequence[DataProto], pad_token_id: int) -> DataProto:
-    """All layers' rows in one batch: common prompt and response widths, and the non-tensor fields every
-    layer has (a field only some layers carry, such as the continuation prompt ids, is dropped)."""
+    """All layers' rows in one batch: common prompt and response widths, and the fields every layer has (a
+    field only some layers carry, such as the continuation prompt ids or the dataset's dummy tensor, is
+    dropped)."""
     layers = [layer for layer in layers if len(layer)]
     prompt_width = max(layer.batch["prompts"].shape[1] for layer in layers)
     response_width = max(layer.batch["responses"].shape[1] for layer in layers)
@@ -192,12 +193,10 @@ def merge_layers(layers: Sequence[DataProto], pad_token_id: int) -> DataProto:
     tensor_keys = set.intersection(*(set(layer.batch.keys()) for layer in layers))
     padded = []
     for layer in layers:
-        layer = repad(layer, prompt_width, response_width, pad_token_id)
-        padded.append(
-            DataProto.from_dict(
-                tensors={k: v for k, v in layer.batch.items() if k in tensor_keys},
-                non_tensors={k: v for k, v in layer.non_tensor_batch.items() if k in shared},
-                meta_info=layer.meta_info,
-            )
+        common = DataProto.from_dict(
+            tensors={k: v for k, v in layer.batch.items() if k in tensor_keys},
+            non_tensors={k: v for k, v in layer.non_tensor_batch.items() if k in shared},
+            meta_info=layer.meta_info,
         )
+        padded.append(repad(common, prompt_width, response_width, pad_token_id))
     return DataProto.concat(padded)
