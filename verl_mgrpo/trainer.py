@@ -116,6 +116,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 self.global_steps += 1
                 if is_last_step:
                     progress_bar.close()
+                    pprint({k: v for k, v in metrics.items() if k.endswith("/acc") or k.startswith("val-core/")})
                     return
 
     # --- stages 1-4: generation ------------------------------------------------------------------------------
@@ -223,10 +224,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
     def _update(self, layers: list[DataProto], metrics: dict, timing_raw: dict, is_last_step: bool) -> DataProto:
         """One update on every layer's groups; returns the batch without its padding rows, for metrics."""
         merged = merge_layers(layers, pad_token_id=self.tokenizer.pad_token_id)
-        # The worker dispatch splits the batch evenly, and MGRPO's batch size varies with the kept
-        # corrections: pad with rows that carry no loss to a multiple of rollout.n and of the worker count.
-        multiple = int(np.lcm(self.config.actor_rollout_ref.rollout.n, self.actor_rollout_wg.world_size))
-        batch = pad_rows(merged, -len(merged) % multiple)
+        # MGRPO's batch size varies with the kept corrections, but veRL splits it evenly over workers and
+        # micro-batches: pad with rows that carry no loss.
+        batch = pad_rows(merged, -len(merged) % self._batch_multiple())
         batch.meta_info["global_token_num"] = torch.sum(batch.batch["attention_mask"], dim=-1).tolist()
         with marked_timer("reward", timing_raw):
             reward_tensor, reward_extra_infos = extract_reward(batch)
@@ -264,6 +264,22 @@ class RayMGRPOTrainer(RayPPOTrainer):
         with marked_timer("update_weights", timing_raw):
             self.checkpoint_manager.update_weights(self.global_steps)
         return batch.select_idxs(np.arange(len(merged)))
+
+    def _batch_multiple(self) -> int:
+        """What a batch size must divide by: rollout.n (the actor's mini-batch is counted in prompts) and,
+        on every worker, each fixed micro-batch size of the old-log-prob, reference and update passes."""
+        config = self.config.actor_rollout_ref
+        micro_sizes = [
+            section.get(key) or 1
+            for section, key in (
+                (config.rollout, "log_prob_micro_batch_size_per_gpu"),
+                (config.ref, "log_prob_micro_batch_size_per_gpu"),
+                (config.actor, "ppo_micro_batch_size_per_gpu"),
+            )
+            if not section.get("log_prob_use_dynamic_bsz", section.get("use_dynamic_bsz", False))
+        ]
+        per_worker = int(np.lcm.reduce([config.rollout.n, *micro_sizes]))
+        return per_worker * self.actor_rollout_wg.world_size
 
     def _update_actor_once(self, batch: DataProto) -> DataProto:
         """One optimizer step on the whole batch, however many layer-2 rows it holds.

@@ -1,0 +1,58 @@
+"""MGRPO through veRL's own loop on CPU: layer-2 metrics, three layers, a checkpoint veRL's merger converts."""
+
+import subprocess
+import sys
+
+import pytest
+from transformers import AutoModelForCausalLM
+
+from tests.cpu.conftest import read_metrics, run_main
+
+pytestmark = pytest.mark.slow
+
+COMMON = ["trainer.val_before_train=False", "trainer.test_freq=-1", "data.train_batch_size=4",
+          "actor_rollout_ref.actor.ppo_mini_batch_size=4"]
+
+
+@pytest.fixture(scope="module")
+def two_layers(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mgrpo")
+    run_main(COMMON + ["trainer.total_training_steps=3", "trainer.save_freq=3",
+                       f"trainer.default_local_dir={root / 'checkpoints'}"], root / "metrics.jsonl", cwd=root)
+    return root, read_metrics(root / "metrics.jsonl")
+
+
+def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
+    _, metrics = two_layers
+    assert sorted(metrics) == [1, 2, 3]
+    for step, data in metrics.items():
+        assert data["mgrpo/layer1/samples"] == 4 * 8 and data["mgrpo/layer1/groups"] == 4
+        assert 0 <= data["mgrpo/layer1/acc"] <= 1 and data["mgrpo/layer1/response_tokens"] > 0
+        assert data["mgrpo/layer2/dropped_too_long"] == 0
+        assert 0 <= data["mgrpo/layer2/kept_ratio"] <= 1
+        assert data["mgrpo/layer2/kept"] == round(data["mgrpo/layer2/kept_ratio"] * 32)
+        assert data["mgrpo/layer2/i2c"] + data["mgrpo/layer2/c2i"] <= 1
+        assert data["actor/grad_norm"] > 0 and data["training/rollout_probs_diff_max"] < 1e-3
+        assert data["timing_s/gen"] > 0 and data["timing_s/gen_layer2"] > 0
+    kept_steps = [data for data in metrics.values() if data["mgrpo/layer2/kept"] > 0]
+    assert kept_steps, "the default model corrects some of its answers"
+    for data in kept_steps:  # augment_n=2 samples per kept correction, one group each
+        assert data["mgrpo/layer2/samples"] == 2 * data["mgrpo/layer2/kept"]
+        assert data["mgrpo/layer2/groups"] == data["mgrpo/layer2/kept"]
+        assert data["mgrpo/layer2/prompt_tokens"] / data["mgrpo/layer2/samples"] > (
+            data["mgrpo/layer1/prompt_tokens"] / data["mgrpo/layer1/samples"])  # q ⊕ o ⊕ guide
+
+
+def test_mgrpo_checkpoint_converts_with_verls_model_merger(two_layers, tmp_path):
+    root, _ = two_layers
+    subprocess.run([sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp", "--local_dir",
+                    str(root / "checkpoints" / "global_step_3" / "actor"), "--target_dir", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
+    assert AutoModelForCausalLM.from_pretrained(tmp_path).num_parameters() > 0
+
+
+def test_three_layers_run_and_log_layer_three(tmp_path):
+    run_main(COMMON + ["trainer.total_training_steps=2", "mgrpo.num_layers=3"], tmp_path / "m.jsonl", cwd=tmp_path)
+    metrics = read_metrics(tmp_path / "m.jsonl")
+    assert sorted(metrics) == [1, 2]
+    assert any("mgrpo/layer3/kept_ratio" in data for data in metrics.values())

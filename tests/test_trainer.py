@@ -1,0 +1,109 @@
+"""RayMGRPOTrainer's layer stage, tested alone on an object built with ``object.__new__`` and a stub rollout
+manager (the end-to-end runs through veRL are in tests/cpu/test_mgrpo_e2e.py)."""
+
+import hashlib
+import inspect
+import random
+
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+from verl import DataProto
+from verl.trainer.ppo.ray_trainer import RayPPOTrainer
+
+from verl_mgrpo.config import MGRPOConfig
+from verl_mgrpo.correction import GuideTokens
+from verl_mgrpo.names import LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY
+from verl_mgrpo.trainer import RayMGRPOTrainer
+
+# RayMGRPOTrainer.fit mirrors this version of veRL's fit around the MGRPO stages. When veRL changes it, this
+# fails: review the difference against RayMGRPOTrainer.fit, then update the hash.
+VERL_FIT_SHA256 = "2cd5b737f76215aad3a1be94404c7a7d1d6a4cf9d6c16f44bc4841b871498ed7"
+
+
+def test_verl_fit_is_the_version_mgrpo_fit_was_written_against():
+    assert hashlib.sha256(inspect.getsource(RayPPOTrainer.fit).encode()).hexdigest() == VERL_FIT_SHA256
+
+
+PAD, EOS = 0, 99
+WIDTH = 8
+
+
+def _rows(prompts, responses, scores) -> DataProto:
+    n = len(prompts)
+    tensors = {k: torch.full((n, WIDTH), PAD) for k in ("prompts", "responses")}
+    mask = torch.zeros((n, 2 * WIDTH), dtype=torch.long)
+    rm = torch.zeros((n, WIDTH))
+    for i, (p, r, s) in enumerate(zip(prompts, responses, scores)):
+        tensors["prompts"][i, WIDTH - len(p):] = torch.tensor(p)
+        tensors["responses"][i, : len(r)] = torch.tensor(r)
+        mask[i, WIDTH - len(p): WIDTH + len(r)] = 1
+        rm[i, len(r) - 1] = s
+    tensors.update(input_ids=torch.cat([tensors["prompts"], tensors["responses"]], 1), attention_mask=mask,
+                   position_ids=torch.clip(mask.cumsum(-1) - 1, min=0), response_mask=mask[:, WIDTH:], rm_scores=rm)
+    return DataProto.from_dict(tensors=tensors)
+
+
+class StubRollout:
+    """Answers a continuation with one token; right (score 1) when ``is_right(prompt_ids)``."""
+
+    def __init__(self, is_right):
+        self.is_right, self.calls = is_right, []
+
+    def generate_sequences(self, inputs: DataProto) -> DataProto:
+        prompts = [list(p) for p in inputs.non_tensor_batch[PROMPT_IDS_KEY]]
+        self.calls.append(len(prompts))
+        return _rows(prompts, [[5, EOS]] * len(prompts), [float(self.is_right(p)) for p in prompts])
+
+
+def _trainer(is_right, **mgrpo) -> RayMGRPOTrainer:
+    trainer = object.__new__(RayMGRPOTrainer)
+    trainer.config = OmegaConf.create({"actor_rollout_ref": {"rollout": {"prompt_length": WIDTH, "response_length": 4}}})
+    trainer.mgrpo = MGRPOConfig(**mgrpo)
+    trainer.guides = GuideTokens(("check",), ((7,),), (), frozenset({EOS, PAD}))
+    trainer.guide_rng = random.Random(0)
+    trainer.global_steps = 1
+    trainer.async_rollout_manager = StubRollout(is_right)
+    return trainer
+
+
+def _layer1():
+    layer = _rows([[1, 2], [1, 2], [3, 4]], [[2, EOS], [3, EOS], [8] * 6 + [EOS]], [1.0, 0.0, 0.0])
+    layer.non_tensor_batch.update(uid=np.array(["a", "a", "b"], dtype=object),
+                                  data_source=np.array(["arith"] * 3, dtype=object))
+    return layer
+
+
+def test_kept_corrections_are_augmented_into_one_group_each():
+    trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)  # the correction of row 1 is right
+    metrics = {}
+    layer2 = trainer._correction_layer(_layer1(), 2, metrics)
+    assert trainer.async_rollout_manager.calls == [2, 3]  # 2 corrections (row 2's query is too long), 3 samples
+    assert metrics["mgrpo/layer2/dropped_too_long"] == 1
+    assert metrics["mgrpo/layer2/kept"] == 1 and metrics["mgrpo/layer2/kept_ratio"] == pytest.approx(1 / 3)
+    assert metrics["mgrpo/layer2/i2c"] == 0.5 and metrics["mgrpo/layer2/c2i"] == 0.5  # row 0 right->wrong
+    assert len(layer2) == 3 and len(set(layer2.non_tensor_batch["uid"])) == 1
+    assert set(layer2.non_tensor_batch["uid"]).isdisjoint({"a", "b"})
+    assert list(layer2.non_tensor_batch[PARENT_KEY]) == [1, 1, 1] and list(layer2.non_tensor_batch[LAYER_KEY]) == [2] * 3
+
+
+def test_no_correction_kept_means_no_layer_two():
+    trainer = _trainer(lambda prompt: False)
+    assert trainer._correction_layer(_layer1(), 2, {}) is None
+    assert trainer.async_rollout_manager.calls == [2]  # no augmentation round
+
+
+def test_augment_n_zero_keeps_only_the_selecting_samples():
+    trainer = _trainer(lambda prompt: True, augment_n=0, keep_selecting_sample=True)
+    layer2 = trainer._correction_layer(_layer1(), 2, {})
+    assert trainer.async_rollout_manager.calls == [2]
+    assert len(layer2) == 2 and len(set(layer2.non_tensor_batch["uid"])) == 2
+
+
+def test_selecting_sample_joins_its_group_when_asked():
+    trainer = _trainer(lambda prompt: True, augment_n=2, keep_selecting_sample=True)
+    layer2 = trainer._correction_layer(_layer1(), 2, {})
+    assert len(layer2) == 2 + 2 * 2
+    uids = list(layer2.non_tensor_batch["uid"])
+    assert sorted(uids.count(u) for u in set(uids)) == [3, 3]
