@@ -27,6 +27,7 @@ setup(
         "math-verify[antlr4-9-3]==0.9.0",
         "pandas",
         "pyarrow>=19.0.0",
+        "matplotlib",  # verl_mgrpo.report's plot
     ],
     extras_require={
         "gpu": ["vllm==0.24.0", "flash-attn"],

@@ -17,6 +17,7 @@ With ``mgrpo.num_layers=1`` it is veRL's own ``fit``, unchanged. The maths lives
 
 import random
 import uuid
+from pathlib import Path
 from pprint import pprint
 
 import numpy as np
@@ -37,6 +38,8 @@ from verl.utils.tracking import Tracking
 from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
+from verl_mgrpo.eval.records import metrics_by_benchmark, two_turn_records, write_outputs
+from verl_mgrpo.eval.second_turn import second_turn_tokens
 from verl_mgrpo.metrics import transition_rates
 from verl_mgrpo.names import ESTIMATOR_NAME, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SINGLE_TURN_AGENT
 
@@ -126,20 +129,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
         n = self.config.actor_rollout_ref.rollout.n
         batch.meta_info["temperature"] = self.config.actor_rollout_ref.rollout.temperature
         batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
-        gen_batch = self._get_gen_batch(batch).repeat(repeat_times=n, interleave=True)
-        gen_batch.meta_info["global_steps"] = self.global_steps
-        # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.
-        request_keys = np.array([f"{uid}/{i % n}" for i, uid in enumerate(gen_batch.non_tensor_batch["uid"])])
-        gen_batch.non_tensor_batch[REQUEST_KEY] = request_keys
-        if "agent_name" not in gen_batch.non_tensor_batch:
-            gen_batch.non_tensor_batch["agent_name"] = np.array([SINGLE_TURN_AGENT] * len(gen_batch), dtype=object)
-
         # 1. Layer 1: G samples per question, scored by the reward as they finish.
         with marked_timer("gen", timing_raw):
-            output = self.async_rollout_manager.generate_sequences(gen_batch)
-        timing_raw.update(output.meta_info.pop("timing", {}))
-        layer = batch.repeat(repeat_times=n, interleave=True).union(output)
-        layer.non_tensor_batch[REQUEST_KEY] = request_keys
+            layer = self._first_answers(batch, n, validate=False)
         layer.non_tensor_batch[LAYER_KEY] = np.ones(len(layer), dtype=np.int64)
         self._layer_metrics(layer, 1, metrics)
         layers = [layer]
@@ -155,8 +147,24 @@ class RayMGRPOTrainer(RayPPOTrainer):
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
         return layers
 
-    def _generate(self, inputs: DataProto) -> DataProto:
+    def _first_answers(self, batch: DataProto, n: int, validate: bool) -> DataProto:
+        """``n`` answers per question through veRL's agent loop, as rows with the question's fields."""
+        if "uid" not in batch.non_tensor_batch:
+            batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
+        batch = batch.repeat(repeat_times=n, interleave=True)
+        gen_batch = self._get_gen_batch(batch)
+        # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.
+        keys = np.array([f"{uid}/{i % n}" for i, uid in enumerate(batch.non_tensor_batch["uid"])], dtype=object)
+        gen_batch.non_tensor_batch[REQUEST_KEY] = keys
+        if "agent_name" not in gen_batch.non_tensor_batch:
+            gen_batch.non_tensor_batch["agent_name"] = np.array([SINGLE_TURN_AGENT] * len(gen_batch), dtype=object)
+        answers = batch.union(self._generate(gen_batch, validate))
+        answers.non_tensor_batch[REQUEST_KEY] = keys
+        return answers
+
+    def _generate(self, inputs: DataProto, validate: bool = False) -> DataProto:
         inputs.meta_info["global_steps"] = self.global_steps
+        inputs.meta_info["validate"] = validate  # veRL's agent loop then samples with rollout.val_kwargs
         inputs.meta_info[DataProtoConfig.auto_padding_key] = True  # a correction batch need not split evenly
         output = self.async_rollout_manager.generate_sequences(inputs)
         output.meta_info.pop("timing", None)
@@ -218,6 +226,44 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),
             }
         )
+
+    # --- validation: two turns --------------------------------------------------------------------------------
+
+    def _validate(self, merged: bool = False):
+        """Answer (t1), then a second turn (t2: ``mgrpo.val_second_turn``). Logs veRL's own validation
+        metrics for the first answers (``val-core/{source}/acc/mean@n``, as any veRL run) and the paper's
+        five numbers per source under ``val-core/{source}/two_turn/``."""
+        if merged or self.mgrpo.val_second_turn == "none":
+            return super()._validate(merged=merged)
+        second_turn = second_turn_tokens(
+            self.tokenizer, self.mgrpo.val_second_turn, self.mgrpo.guide_phrases, self.mgrpo.guide_separator,
+            self.mgrpo.think_end,
+        )
+        guide_rng = random.Random(self.mgrpo.seed)  # the same guides at every validation
+        n = self.config.actor_rollout_ref.rollout.val_kwargs.n
+        records, sources, uids, first_scores = [], [], [], []
+        for test_data in self.val_dataloader:
+            first = self._first_answers(DataProto.from_single_dict(test_data), n, validate=True)
+            queries = correction_queries(
+                first, second_turn, self.config.actor_rollout_ref.rollout.prompt_length, guide_rng, next_layer=2
+            )
+            second = self._generate(queries.batch, validate=True) if len(queries.batch) else queries.batch
+            records += two_turn_records(first, second, self.tokenizer, self.mgrpo.val_second_turn)
+            sources.append(first.non_tensor_batch["data_source"])
+            uids += list(first.non_tensor_batch["uid"])
+            first_scores += _scores(first).tolist()
+        first_correct = [float(r["correct_t1"]) for r in records]
+        metrics = self._val_metrics_update(
+            np.concatenate(sources), uids, {"reward": first_scores, "acc": first_correct}, []
+        )
+        for source, rates in metrics_by_benchmark(records).items():
+            metrics.update({f"val-core/{source}/two_turn/{key}": value for key, value in rates.items()})
+        if self.mgrpo.val_output_dir:
+            output_dir = Path(self.mgrpo.val_output_dir)
+            if not self.config.trainer.get("val_only", False):
+                output_dir = output_dir / f"global_step_{self.global_steps}"
+            write_outputs(records, output_dir, self.mgrpo.val_method_name)
+        return metrics
 
     # --- stage 5: one update on all groups --------------------------------------------------------------------
 

@@ -30,6 +30,14 @@ class MGRPOConfig(BaseConfig):
     layer_weight: float = 1.0
     # Seed of the guide-phrase draws.
     seed: int = 0
+    # Validation is two-turn: the answer (t1), then a second turn (t2) in this mode: "guide" (continue the
+    # same assistant turn after a guide phrase, as layer 2 does), "prompt" (a new user turn asking for a
+    # revision: intrinsic self-correction) or "none" (veRL's one-turn validation only).
+    val_second_turn: str = "guide"
+    # Where validation writes generations.jsonl, metrics.json and table.md (null: write nothing).
+    val_output_dir: str | None = None
+    # The method's name in those files and in reports.
+    val_method_name: str = "mgrpo"
 
     def __post_init__(self):
         problems = []
@@ -43,6 +51,8 @@ class MGRPOConfig(BaseConfig):
             problems.append("guide_phrases must be a non-empty list of non-empty strings")
         if self.max_correction_length is not None and self.max_correction_length < 1:
             problems.append(f"max_correction_length={self.max_correction_length}: use a positive token count or null")
+        if self.val_second_turn not in ("guide", "prompt", "none"):
+            problems.append(f"val_second_turn={self.val_second_turn!r}: use guide, prompt or none")
         if self.layer_weight < 0:
             problems.append(f"layer_weight={self.layer_weight}: use a non-negative weight")
         if problems:
