@@ -83,6 +83,7 @@ def test_kept_corrections_are_augmented_into_one_group_each():
     assert metrics["mgrpo/layer2/dropped_too_long"] == 1
     assert metrics["mgrpo/layer2/kept"] == 1 and metrics["mgrpo/layer2/kept_ratio"] == pytest.approx(1 / 3)
     assert metrics["mgrpo/layer2/i2c"] == 0.5 and metrics["mgrpo/layer2/c2i"] == 0.5  # row 0 right->wrong
+    assert metrics["mgrpo/layer2/correction_tokens"] == 2 * 2 and metrics["mgrpo/layer2/augmentation_tokens"] == 3 * 2
     assert len(layer2) == 3 and len(set(layer2.non_tensor_batch["uid"])) == 1
     assert set(layer2.non_tensor_batch["uid"]).isdisjoint({"a", "b"})
     assert list(layer2.non_tensor_batch[PARENT_KEY]) == [1, 1, 1] and list(layer2.non_tensor_batch[LAYER_KEY]) == [2] * 3

@@ -102,7 +102,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 metrics, timing_raw = {}, {}
                 is_last_step = self.global_steps >= self.total_training_steps
                 with marked_timer("step", timing_raw):
+                    # MGRPO stages 1-4: every layer's generation; then the replicas sleep.
                     layers = self._rollout_layers(DataProto.from_single_dict(batch_dict), metrics, timing_raw)
+                    # Stage 5: one update on all layers' groups.
                     batch = self._update(layers, metrics, timing_raw, is_last_step)
                 if self.config.trainer.test_freq > 0 and (
                     is_last_step or self.global_steps % self.config.trainer.test_freq == 0
@@ -145,6 +147,12 @@ class RayMGRPOTrainer(RayPPOTrainer):
             self._layer_metrics(layer, k, metrics)
             layers.append(layer)
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
+        # Every generated token, layer 2+ counting its correction pass too (what a fair comparison spends).
+        metrics["mgrpo/rollout_tokens"] = metrics["mgrpo/layer1/response_tokens"] + sum(
+            metrics.get(f"mgrpo/layer{k}/{stage}_tokens", 0.0)
+            for k in range(2, self.mgrpo.num_layers + 1)
+            for stage in ("correction", "augmentation")
+        )
         return layers
 
     def _first_answers(self, batch: DataProto, n: int, validate: bool) -> DataProto:
@@ -184,6 +192,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
         budget = self.mgrpo.max_correction_length or self.config.actor_rollout_ref.rollout.response_length
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
         corrections = self._generate(queries.batch)
+        metrics[f"{prefix}/correction_tokens"] = float(corrections.batch["response_mask"].sum())
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
         correct = _scores(corrections).numpy() > 0.5
@@ -210,7 +219,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
             selecting.non_tensor_batch["uid"] = group_uids
             groups.append(selecting)
         if self.mgrpo.augment_n > 0:
-            groups.append(self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)))
+            augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids))
+            metrics[f"{prefix}/augmentation_tokens"] = float(augmented.batch["response_mask"].sum())
+            groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)
 
     def _layer_metrics(self, layer: DataProto, k: int, metrics: dict) -> None:

@@ -34,6 +34,8 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
         assert data["mgrpo/layer2/i2c"] + data["mgrpo/layer2/c2i"] <= 1
         assert data["actor/grad_norm"] > 0 and data["training/rollout_probs_diff_max"] < 1e-3
         assert data["timing_s/gen"] > 0 and data["timing_s/gen_layer2"] > 0
+        assert data["mgrpo/rollout_tokens"] == data["mgrpo/layer1/response_tokens"] + data[
+            "mgrpo/layer2/correction_tokens"] + data.get("mgrpo/layer2/augmentation_tokens", 0)
     kept_steps = [data for data in metrics.values() if data["mgrpo/layer2/kept"] > 0]
     assert kept_steps, "the default model corrects some of its answers"
     for data in kept_steps:  # augment_n=2 samples per kept correction, one group each
