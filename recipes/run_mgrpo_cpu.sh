@@ -6,5 +6,5 @@ python -m verl_mgrpo.main_mgrpo --config-name=mgrpo_trainer_cpu \
   trainer.device=cpu \
   actor_rollout_ref.rollout.name=hf \
   mgrpo.num_layers=2 \
-  trainer.total_training_steps=20 \
+  trainer.total_training_steps=15 \
   "$@"

@@ -72,8 +72,12 @@ class GuideTokens:
     @classmethod
     def build(cls, tokenizer, phrases: Sequence[str], separator: str, think_end: str) -> "GuideTokens":
         encode = lambda text: tuple(tokenizer.encode(text, add_special_tokens=False))  # noqa: E731
-        stop = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
-        return cls(tuple(phrases), tuple(encode(separator + p) for p in phrases), encode(think_end), frozenset(stop))
+        return cls(tuple(phrases), tuple(encode(separator + p) for p in phrases), encode(think_end), stop_ids(tokenizer))
+
+
+def stop_ids(tokenizer) -> frozenset[int]:
+    """The tokens that end an answer (end of turn, padding): dropped before anything is appended to it."""
+    return frozenset({tokenizer.eos_token_id, tokenizer.pad_token_id} - {None})
 
 
 @dataclass

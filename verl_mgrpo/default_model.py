@@ -185,7 +185,6 @@ def main() -> None:
     check = commands.add_parser("evaluate", help="accuracy of a model on arith_test")
     check.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     if args.command == "build":
         train(args.output, args.steps, args.batch_size, args.seed, args.slip_rate, args.recheck_rate)
         print(json.dumps(evaluate(args.output)), flush=True)

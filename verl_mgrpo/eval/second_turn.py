@@ -9,7 +9,7 @@
 
 from collections.abc import Sequence
 
-from verl_mgrpo.correction import GuideTokens
+from verl_mgrpo.correction import GuideTokens, stop_ids
 
 PROMPT_INSTRUCTION = (
     "The solution above may contain errors due to a misunderstanding of the question. Please identify and "
@@ -40,6 +40,5 @@ def second_turn_tokens(tokenizer, mode: str, guide_phrases: Sequence[str], separ
     if mode == "guide":
         return GuideTokens.build(tokenizer, guide_phrases, separator, think_end)
     if mode == "prompt":
-        stop = frozenset({tokenizer.eos_token_id, tokenizer.pad_token_id} - {None})
-        return GuideTokens((instruction,), (tuple(new_turn_suffix(tokenizer, instruction)),), (), stop)
+        return GuideTokens((instruction,), (tuple(new_turn_suffix(tokenizer, instruction)),), (), stop_ids(tokenizer))
     raise ValueError(f"second turn mode {mode!r}: use one of {', '.join(m for m in MODES if m != 'none')}")
