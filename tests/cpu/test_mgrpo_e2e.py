@@ -58,3 +58,19 @@ def test_three_layers_run_and_log_layer_three(tmp_path):
     metrics = read_metrics(tmp_path / "m.jsonl")
     assert sorted(metrics) == [1, 2]
     assert any("mgrpo/layer3/kept_ratio" in data for data in metrics.values())
+
+
+def test_a_checkpoint_step_is_evaluated_after_conversion(two_layers, tmp_path):
+    import pandas as pd
+
+    from verl_mgrpo.defaults import default_path, ensure_arith_data
+
+    root, _ = two_layers
+    ensure_arith_data()
+    pd.read_parquet(default_path("arith_test")).head(8).to_parquet(tmp_path / "arith.parquet")
+    subprocess.run([sys.executable, "-m", "verl_mgrpo.evaluate", "--model", str(root / "checkpoints" / "global_step_3"),
+                    "--data", str(tmp_path / "arith.parquet"), "--output-dir", str(tmp_path / "eval"),
+                    "--temperature", "0", "--max-response-length", "48"],
+                   check=True, capture_output=True, cwd=tmp_path, timeout=900)
+    assert (tmp_path / "eval" / "hf_model" / "config.json").is_file()  # converted by veRL's merger
+    assert len((tmp_path / "eval" / "generations.jsonl").read_text().splitlines()) == 8
