@@ -130,7 +130,6 @@ class RayMGRPOTrainer(RayPPOTrainer):
         """Every layer's samples, generated before the replicas sleep."""
         n = self.config.actor_rollout_ref.rollout.n
         batch.meta_info["temperature"] = self.config.actor_rollout_ref.rollout.temperature
-        batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
         # 1. Layer 1: G samples per question, scored by the reward as they finish.
         with marked_timer("gen", timing_raw):
             layer = self._first_answers(batch, n, validate=False)

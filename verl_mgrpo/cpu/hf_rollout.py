@@ -145,9 +145,10 @@ class HFServer:
         self.global_steps = None
         self.awake_tags = set(ALL_TAGS)
         self._pending: list[_Request] = []
-        self._work = None  # asyncio.Event, made on the actor's event loop
-        self._model_lock = None  # asyncio.Lock: generation and weight updates take turns
-        self._batcher = None
+        # asyncio primitives bind to the running loop on first use (Python >= 3.10), so they can be made here.
+        self._work = asyncio.Event()
+        self._model_lock = asyncio.Lock()  # generation, weight updates and sleep take turns
+        self._batcher = None  # the batching task, started on the actor's loop by the first request
 
     # --- generation -------------------------------------------------------------------------------------
 
@@ -173,7 +174,6 @@ class HFServer:
         if image_data is not None or video_data is not None:
             raise NotImplementedError("the hf rollout backend serves text-only models")
         if self._batcher is None:
-            self._work, self._model_lock = asyncio.Event(), asyncio.Lock()
             self._batcher = asyncio.get_running_loop().create_task(self._run_batches())
         future = asyncio.get_running_loop().create_future()
         self._pending.append(
@@ -223,7 +223,7 @@ class HFServer:
     # --- weights and lifecycle (the methods veRL's replica and checkpoint manager call) -----------------
 
     async def update_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
-        async with self._model_lock or asyncio.Lock():
+        async with self._model_lock:
             missing, unexpected = self.model.load_state_dict(state_dict, strict=False)
         tied = {"lm_head.weight"} if self.model.config.tie_word_embeddings else set()
         if unexpected or set(missing) - tied:
@@ -234,7 +234,7 @@ class HFServer:
 
     async def sleep(self) -> None:
         if self.config.free_cache_engine:
-            async with self._model_lock or asyncio.Lock():  # let in-flight generation finish
+            async with self._model_lock:  # let in-flight generation finish
                 self.awake_tags = set()
 
     async def release_kv_cache(self) -> None:
