@@ -41,11 +41,33 @@ from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merg
 from verl_mgrpo.eval.records import metrics_by_benchmark, two_turn_records, write_outputs
 from verl_mgrpo.eval.second_turn import second_turn_tokens
 from verl_mgrpo.metrics import transition_rates
-from verl_mgrpo.names import ESTIMATOR_NAME, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SINGLE_TURN_AGENT
+from verl_mgrpo.names import (
+    CACHED_PROMPT_TOKENS_KEY,
+    ESTIMATOR_NAME,
+    LAYER_KEY,
+    MAX_TOKENS_KEY,
+    PARENT_KEY,
+    REQUEST_KEY,
+    SINGLE_TURN_AGENT,
+)
 
 
 def _scores(batch: DataProto) -> torch.Tensor:
     return batch.batch["rm_scores"].sum(dim=-1)
+
+
+def _token_counts(output: DataProto, stage: str) -> dict[str, float]:
+    """Tokens a generation call produced and was prompted with, and the prompt tokens its server took from a
+    prefix cache (when the rollout backend reports them: the hf backend does)."""
+    prompt_width = output.batch["prompts"].shape[1]
+    counts = {
+        f"{stage}_tokens": float(output.batch["response_mask"].sum()),
+        f"{stage}_prompt_tokens": float(output.batch["attention_mask"][:, :prompt_width].sum()),
+    }
+    cached = output.non_tensor_batch.get(CACHED_PROMPT_TOKENS_KEY)
+    if cached is not None:
+        counts[f"{stage}_cached_prompt_tokens"] = float(sum(c or 0 for c in cached))
+    return counts
 
 
 class RayMGRPOTrainer(RayPPOTrainer):
@@ -191,7 +213,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
         budget = self.mgrpo.max_correction_length or self.config.actor_rollout_ref.rollout.response_length
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
         corrections = self._generate(queries.batch)
-        metrics[f"{prefix}/correction_tokens"] = float(corrections.batch["response_mask"].sum())
+        metrics.update({f"{prefix}/{key}": value for key, value in _token_counts(corrections, "correction").items()})
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
         correct = _scores(corrections).numpy() > 0.5
@@ -219,7 +241,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
             groups.append(selecting)
         if self.mgrpo.augment_n > 0:
             augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids))
-            metrics[f"{prefix}/augmentation_tokens"] = float(augmented.batch["response_mask"].sum())
+            metrics.update({f"{prefix}/{k}": v for k, v in _token_counts(augmented, "augmentation").items()})
             groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)
 

@@ -35,7 +35,7 @@ def test_log_probs_equal_a_direct_forward_pass_of_the_same_weights(model, prompt
     prompt_ids, tokenizer = prompts
     results = sample(model, prompt_ids, [40, 40], SamplingSettings(temperature, 1.0, -1),
                      {tokenizer.eos_token_id}, tokenizer.pad_token_id, torch.Generator().manual_seed(0))
-    for prompt, (tokens, log_probs) in zip(prompt_ids, results):
+    for prompt, (tokens, log_probs, _, _) in zip(prompt_ids, results):
         assert 0 < len(tokens) <= 40
         expected = _direct_log_probs(model, prompt, tokens, temperature)
         assert torch.allclose(torch.tensor(log_probs), expected, atol=1e-4), (log_probs, expected)
@@ -47,14 +47,14 @@ def test_greedy_batch_equals_one_at_a_time_and_stops_at_eos(model, prompts):
     args = ({tokenizer.eos_token_id}, tokenizer.pad_token_id)
     batched = sample(model, prompt_ids, [60, 60], greedy, *args)
     alone = [sample(model, [p], [60], greedy, *args)[0] for p in prompt_ids]
-    assert [t for t, _ in batched] == [t for t, _ in alone]
-    assert all(tokens[-1] == tokenizer.eos_token_id for tokens, _ in batched)
+    assert [g.token_ids for g in batched] == [g.token_ids for g in alone]
+    assert all(g.token_ids[-1] == tokenizer.eos_token_id for g in batched)
 
 
 def test_max_new_tokens_is_per_request(model, prompts):
     prompt_ids, tokenizer = prompts
     results = sample(model, prompt_ids, [3, 7], SamplingSettings(1.0, 1.0, -1), set(), tokenizer.pad_token_id)
-    assert [len(tokens) for tokens, _ in results] == [3, 7]
+    assert [len(g.token_ids) for g in results] == [3, 7]
 
 
 def test_top_k_one_is_greedy(model, prompts):
@@ -62,4 +62,4 @@ def test_top_k_one_is_greedy(model, prompts):
     args = ({tokenizer.eos_token_id}, tokenizer.pad_token_id)
     top1 = sample(model, prompt_ids, [30, 30], SamplingSettings(1.0, 1.0, 1), *args)
     greedy = sample(model, prompt_ids, [30, 30], SamplingSettings(0.0, 1.0, -1), *args)
-    assert [t for t, _ in top1] == [t for t, _ in greedy]
+    assert [g.token_ids for g in top1] == [g.token_ids for g in greedy]

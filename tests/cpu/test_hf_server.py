@@ -1,5 +1,7 @@
 """The hf rollout server as a Ray actor: it honours sleep like vLLM and serves the weights it was sent."""
 
+import asyncio
+
 import pytest
 import ray
 import torch
@@ -63,3 +65,44 @@ def test_served_log_probs_follow_the_weights_it_was_sent(server, prompt_ids):
 def test_weights_that_do_not_fit_are_refused(server):
     with pytest.raises(ray.exceptions.RayTaskError, match="do not fit"):
         ray.get(server.update_weights.remote({"not.a.parameter": torch.zeros(1)}))
+
+
+def _stats(server):
+    return ray.get(server.prefix_cache_stats.remote())
+
+
+def test_a_request_extending_a_served_sequence_reuses_its_states_until_the_weights_change(server, prompt_ids):
+    answer = _generate(server, prompt_ids, temperature=1.0, max_tokens=20)
+    extended = prompt_ids + answer.token_ids[:-1] + AutoTokenizer.from_pretrained(MODEL_DIR).encode(" Wait,")
+    before = _stats(server)
+    output = _generate(server, extended, temperature=1.0, max_tokens=10)
+    after = _stats(server)
+    assert after["reused"] - before["reused"] == len(prompt_ids) + len(answer.token_ids) - 1
+    assert after["prefilled"] - before["prefilled"] == len(extended) - len(prompt_ids) - len(answer.token_ids) + 1
+    assert after["held"] > 0
+
+    model = AutoModelForCausalLM.from_pretrained(MODEL_DIR, dtype=torch.float32).eval()
+    ray.get(server.update_weights.remote(model.state_dict()))  # new weights: every cached state is stale
+    assert _stats(server)["held"] == 0
+    before = _stats(server)
+    output = _generate(server, extended, temperature=1.0, max_tokens=10)
+    assert _stats(server)["reused"] == before["reused"]
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([extended + output.token_ids])).logits[0, len(extended) - 1 : -1]
+    expected = logits.log_softmax(-1).gather(-1, torch.tensor(output.token_ids)[:, None]).squeeze(-1)
+    assert torch.allclose(torch.tensor(output.log_probs), expected, atol=1e-4)
+
+
+def test_prefix_caching_can_be_turned_off(cpu_config, prompt_ids):
+    rollout = cpu_config.actor_rollout_ref.rollout.copy()
+    rollout.enable_prefix_caching = False
+    server = HFServer(config=omega_conf_to_dataclass(rollout), model_config=cpu_config.actor_rollout_ref.model,
+                      replica_rank=0)
+
+    async def twice():
+        for _ in range(2):
+            await server.generate(prompt_ids=prompt_ids, sampling_params={"max_tokens": 5}, request_id="r")
+        return await server.prefix_cache_stats()
+
+    stats = asyncio.run(twice())
+    assert stats["reused"] == 0 and stats["prefilled"] == 2 * len(prompt_ids) and stats["held"] == 0

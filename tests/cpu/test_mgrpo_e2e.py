@@ -43,6 +43,12 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
         assert data["mgrpo/layer2/groups"] == data["mgrpo/layer2/kept"]
         assert data["mgrpo/layer2/prompt_tokens"] / data["mgrpo/layer2/samples"] > (
             data["mgrpo/layer1/prompt_tokens"] / data["mgrpo/layer1/samples"])  # q ⊕ o ⊕ guide
+        # The hf server kept each answer's key/value states: an augmentation sample prefills one token of its
+        # query (the rest is its correction's query), a correction only what follows its answer.
+        assert data["mgrpo/layer2/augmentation_cached_prompt_tokens"] == (
+            data["mgrpo/layer2/augmentation_prompt_tokens"] - data["mgrpo/layer2/samples"])
+    for data in metrics.values():
+        assert data["mgrpo/layer2/correction_cached_prompt_tokens"] > 0.8 * data["mgrpo/layer2/correction_prompt_tokens"]
 
 
 def test_mgrpo_checkpoint_converts_with_verls_model_merger(two_layers, tmp_path):

@@ -5,7 +5,8 @@ abstract. This backend fills the same three slots vLLM fills, so veRL's agent lo
 weight sync and sleep/wake cycle run unchanged:
 
 - :class:`HFServer`: a Ray actor that generates from token ids and returns each token's log-probability
-  (``log_softmax(logits / T)``, what veRL's actor recomputes), batching concurrent requests;
+  (``log_softmax(logits / T)``, what veRL's actor recomputes), batching concurrent requests and, like vLLM's
+  prefix cache (``rollout.enable_prefix_caching``), reusing the key/value states of sequences it generated;
 - :class:`HFReplica`: the ``RolloutReplica`` that launches one server per replica;
 - :class:`HFServerAdapter`: the ``BaseRollout`` inside each actor worker that pushes the actor's weights
   to its server after every update and forwards sleep/wake.
@@ -17,18 +18,28 @@ Like vLLM's, a sleeping server refuses to generate, so a CPU test catches a gene
 import asyncio
 import logging
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 import ray
 import torch
+from transformers import DynamicCache
 from verl.workers.rollout.base import BaseRollout
 from verl.workers.rollout.replica import RolloutReplica, TokenOutput
+
+from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY
 
 logger = logging.getLogger(__name__)
 
 SERVER_NAME_PREFIX = "hf_server_"
 BATCH_WINDOW_SECONDS = 0.005  # wait this long for concurrent requests to join a batch
 ALL_TAGS = frozenset({"weights", "kv_cache"})
+# Tokens of key/value states a server keeps for reuse (rollout.engine_kwargs.hf.prefix_cache_max_tokens);
+# one MGRPO step on the CPU config writes about 20 000.
+DEFAULT_PREFIX_CACHE_TOKENS = 65536
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,49 @@ def _filter_logits(logits: torch.Tensor, settings: SamplingSettings) -> torch.Te
     return logits
 
 
+@dataclass
+class CachedPrefix:
+    """The key/value states of a token sequence, per layer ``(keys, values)`` of shape [kv_heads, tokens, head_dim]."""
+
+    token_ids: np.ndarray
+    states: list[tuple[torch.Tensor, torch.Tensor]]
+
+    def __len__(self) -> int:
+        return len(self.token_ids)
+
+    def first(self, length: int) -> "CachedPrefix":
+        return CachedPrefix(self.token_ids[:length], [(k[:, :length], v[:, :length]) for k, v in self.states])
+
+
+class Generation(NamedTuple):
+    token_ids: list[int]
+    log_probs: list[float]
+    reused_tokens: int  # prompt tokens whose key/value states came from a cached prefix, not a prefill
+    states: CachedPrefix | None  # prompt + generated tokens (all but the last, never fed back), when asked for
+
+
+def supports_prefix_reuse(model) -> bool:
+    """Whether a sequence's key/value states can be sliced and reused: every layer attends to the whole past."""
+    config = model.config.get_text_config()
+    layer_types = getattr(config, "layer_types", None) or ["full_attention"]
+    return set(layer_types) == {"full_attention"} and not getattr(config, "use_sliding_window", False)
+
+
+def _batch_cache(prefixes: list[CachedPrefix | None], width: int) -> DynamicCache:
+    """Left-pad each row's cached states to ``width`` and stack them into one batched cache."""
+    template = next(p for p in prefixes if p is not None).states
+    layers = []
+    for layer, (keys, values) in enumerate(template):
+        batch_keys = keys.new_zeros((len(prefixes), keys.shape[0], width, keys.shape[2]))
+        batch_values = values.new_zeros((len(prefixes), values.shape[0], width, values.shape[2]))
+        for row, prefix in enumerate(prefixes):
+            if prefix is not None and len(prefix):
+                batch_keys[row, :, width - len(prefix) :] = prefix.states[layer][0]
+                batch_values[row, :, width - len(prefix) :] = prefix.states[layer][1]
+        layers.append((batch_keys, batch_values))
+    return DynamicCache(ddp_cache_data=layers)
+
+
 @torch.no_grad()
 def sample(
     model,
@@ -65,20 +119,40 @@ def sample(
     stop_token_ids: set[int],
     pad_token_id: int,
     generator: torch.Generator | None = None,
-) -> list[tuple[list[int], list[float]]]:
-    """Sample a continuation of each prompt (left-padded into one batch, with a KV cache).
+    prefixes: list[CachedPrefix | None] | None = None,
+    return_states: bool = False,
+) -> list[Generation]:
+    """Sample a continuation of each prompt (one batch, with a KV cache).
 
-    Returns, per prompt, the generated token ids (a stop token included, as vLLM returns it) and their
-    log-probabilities under ``logits / temperature`` (plain logits when greedy).
+    ``prefixes[i]``, when given, holds the key/value states of the first tokens of ``prompts[i]``: only the rest
+    of that prompt is prefilled. Each row is laid out as ``[pad][cached prefix][pad][rest of the prompt]``; the
+    attention mask hides the padding and position ids count only real tokens, so a row computes what it would
+    alone. Returns, per prompt, the generated token ids (a stop token included, as vLLM returns it), their
+    log-probabilities under ``logits / temperature`` (plain logits when greedy), and with ``return_states``
+    the whole sequence's key/value states for later reuse.
     """
-    batch, width = len(prompts), max(len(p) for p in prompts)
-    input_ids = torch.full((batch, width), pad_token_id, dtype=torch.long)
-    attention_mask = torch.zeros((batch, width), dtype=torch.long)
-    for row, prompt in enumerate(prompts):
-        input_ids[row, width - len(prompt) :] = torch.tensor(prompt)
-        attention_mask[row, width - len(prompt) :] = 1
-    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    output = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=True)
+    prefixes = prefixes or [None] * len(prompts)
+    cached = [len(p) if p is not None else 0 for p in prefixes]
+    if any(c >= len(prompt) for c, prompt in zip(cached, prompts, strict=True)):
+        raise ValueError("a cached prefix must leave at least one prompt token to prefill")
+    batch, past_width = len(prompts), max(cached)
+    new_width = max(len(prompt) - c for prompt, c in zip(prompts, cached, strict=True))
+    input_ids = torch.full((batch, new_width), pad_token_id, dtype=torch.long)
+    attention_mask = torch.zeros((batch, past_width + new_width), dtype=torch.long)
+    for row, (prompt, c) in enumerate(zip(prompts, cached, strict=True)):
+        rest = prompt[c:]
+        input_ids[row, new_width - len(rest) :] = torch.tensor(rest)
+        attention_mask[row, past_width - c : past_width] = 1
+        attention_mask[row, past_width + new_width - len(rest) :] = 1
+    position_ids = ((attention_mask.cumsum(-1) - 1).clamp(min=0))[:, past_width:]
+    past = _batch_cache(prefixes, past_width) if past_width else None
+    output = model(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        position_ids=position_ids,
+        past_key_values=past,
+        use_cache=True,
+    )
     next_position = position_ids[:, -1:] + 1
     tokens: list[list[int]] = [[] for _ in prompts]
     log_probs: list[list[float]] = [[] for _ in prompts]
@@ -110,7 +184,77 @@ def sample(
             use_cache=True,
         )
         next_position = next_position + 1
-    return list(zip(tokens, log_probs, strict=True))
+    states = [None] * batch
+    if return_states:
+        states = [_row_states(output.past_key_values, row, prompt, c, past_width, new_width, generated)
+                  for row, (prompt, c, generated) in enumerate(zip(prompts, cached, tokens, strict=True))]
+    return [Generation(*row) for row in zip(tokens, log_probs, cached, states, strict=True)]
+
+
+def _row_states(cache, row: int, prompt: list[int], cached: int, past_width: int, new_width: int,
+                generated: list[int]) -> CachedPrefix:
+    """One row's states out of the batched cache: its cached prefix, its prefilled tokens, then the tokens it
+    generated (its last token was never fed back, and what follows it is padding decoded for other rows)."""
+    prefilled_from = past_width + new_width - (len(prompt) - cached)
+    keep = torch.cat([torch.arange(past_width - cached, past_width),
+                      torch.arange(prefilled_from, past_width + new_width + len(generated) - 1)])
+    states = [(layer.keys[row][:, keep].clone(), layer.values[row][:, keep].clone()) for layer in cache.layers]
+    return CachedPrefix(np.asarray(prompt + generated[:-1]), states)
+
+
+class PrefixCache:
+    """Recently generated sequences' key/value states, so a request that extends one prefills only its new tokens.
+
+    MGRPO's layer-2 query is the question, the layer-1 answer and a guide phrase, and veRL's sticky load
+    balancer sends it to the server that wrote the answer: here it finds the whole question + answer. The
+    cache holds at most ``max_tokens`` tokens (least recently used first out) and is cleared whenever the
+    weights change, like vLLM's prefix cache.
+    """
+
+    def __init__(self, max_tokens: int):
+        self.max_tokens = max_tokens
+        self._entries: OrderedDict[int, CachedPrefix] = OrderedDict()
+        self._next_key = 0
+        self.held_tokens = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, prompt_ids: list[int]) -> CachedPrefix | None:
+        """The longest cached prefix of ``prompt_ids`` that leaves at least its last token to prefill."""
+        prompt = np.asarray(prompt_ids)
+        best_key, best_length = None, 0
+        for key, entry in self._entries.items():
+            limit = min(len(entry), len(prompt) - 1)
+            if limit <= best_length:
+                continue
+            mismatches = np.flatnonzero(entry.token_ids[:limit] != prompt[:limit])
+            length = int(mismatches[0]) if mismatches.size else limit
+            if length > best_length:
+                best_key, best_length = key, length
+        if best_key is None:
+            return None
+        self._entries.move_to_end(best_key)
+        return self._entries[best_key].first(best_length)
+
+    def insert(self, entry: CachedPrefix) -> None:
+        if not 0 < len(entry) <= self.max_tokens:
+            return
+        for key, held in list(self._entries.items()):  # an entry this one extends is now redundant
+            if len(held) <= len(entry) and np.array_equal(held.token_ids, entry.token_ids[: len(held)]):
+                self._drop(key)
+        self._entries[self._next_key] = entry
+        self._next_key += 1
+        self.held_tokens += len(entry)
+        while self.held_tokens > self.max_tokens:
+            self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.held_tokens = 0
+
+    def _drop(self, key: int) -> None:
+        self.held_tokens -= len(self._entries.pop(key))
 
 
 @dataclass
@@ -144,6 +288,13 @@ class HFServer:
         self.replica_rank = replica_rank
         self.global_steps = None
         self.awake_tags = set(ALL_TAGS)
+        hf_kwargs = (config.get("engine_kwargs") or {}).get("hf") or {}
+        self.prefix_cache = (
+            PrefixCache(int(hf_kwargs.get("prefix_cache_max_tokens", DEFAULT_PREFIX_CACHE_TOKENS)))
+            if config.get("enable_prefix_caching", True) and supports_prefix_reuse(self.model)
+            else None
+        )
+        self.token_counts = {"prefilled": 0, "reused": 0, "generated": 0}
         self._pending: list[_Request] = []
         # asyncio primitives bind to the running loop on first use (Python >= 3.10), so they can be made here.
         self._work = asyncio.Event()
@@ -185,12 +336,12 @@ class HFServer:
             )
         )
         self._work.set()
-        token_ids, log_probs = await future
+        result: Generation = await future
         return TokenOutput(
-            token_ids=token_ids,
-            log_probs=log_probs,
+            token_ids=result.token_ids,
+            log_probs=result.log_probs,
             stop_reason="completed",
-            extra_fields={"global_steps": self.global_steps},
+            extra_fields={"global_steps": self.global_steps, CACHED_PROMPT_TOKENS_KEY: result.reused_tokens},
         )
 
     async def _run_batches(self) -> None:
@@ -203,16 +354,7 @@ class HFServer:
                 group = [r for r in batch if r.settings == settings]
                 try:
                     async with self._model_lock:
-                        results = await asyncio.to_thread(
-                            sample,
-                            self.model,
-                            [r.prompt_ids for r in group],
-                            [r.max_tokens for r in group],
-                            settings,
-                            self.stop_token_ids,
-                            self.pad_token_id,
-                            self.generator,
-                        )
+                        results = await asyncio.to_thread(self._sample, group, settings)
                 except Exception as error:  # noqa: BLE001 - hand the failure to every waiting request
                     for request in group:
                         request.future.set_exception(error)
@@ -220,11 +362,34 @@ class HFServer:
                 for request, result in zip(group, results, strict=True):
                     request.future.set_result(result)
 
+    def _sample(self, group: list[_Request], settings: SamplingSettings) -> list[Generation]:
+        prompts = [r.prompt_ids for r in group]
+        cache = self.prefix_cache
+        results = sample(
+            self.model,
+            prompts,
+            [r.max_tokens for r in group],
+            settings,
+            self.stop_token_ids,
+            self.pad_token_id,
+            self.generator,
+            prefixes=[cache.lookup(p) for p in prompts] if cache is not None else None,
+            return_states=cache is not None,
+        )
+        for prompt, result in zip(prompts, results, strict=True):
+            self.token_counts["reused"] += result.reused_tokens
+            self.token_counts["prefilled"] += len(prompt) - result.reused_tokens
+            self.token_counts["generated"] += len(result.token_ids)
+            if cache is not None:
+                cache.insert(result.states)
+        return results
+
     # --- weights and lifecycle (the methods veRL's replica and checkpoint manager call) -----------------
 
     async def update_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         async with self._model_lock:
             missing, unexpected = self.model.load_state_dict(state_dict, strict=False)
+            self._forget_prefixes()
         tied = {"lm_head.weight"} if self.model.config.tie_word_embeddings else set()
         if unexpected or set(missing) - tied:
             raise ValueError(f"hf rollout: weights do not fit the model (missing {missing}, unexpected {unexpected})")
@@ -236,10 +401,13 @@ class HFServer:
         if self.config.free_cache_engine:
             async with self._model_lock:  # let in-flight generation finish
                 self.awake_tags = set()
+                self._forget_prefixes()
 
     async def release_kv_cache(self) -> None:
         if self.config.free_cache_engine:
             self.awake_tags.discard("kv_cache")
+            async with self._model_lock:
+                self._forget_prefixes()
 
     async def resume_kv_cache(self) -> None:
         self.awake_tags.add("kv_cache")
@@ -250,13 +418,27 @@ class HFServer:
     async def is_awake(self) -> bool:
         return self.awake_tags == ALL_TAGS
 
-    # Nothing to do for these on this backend: no persistent cache between requests, no abort, no profiler.
     async def clear_kv_cache(self) -> None:
-        pass
+        async with self._model_lock:
+            self._forget_prefixes()
+
+    async def prefix_cache_stats(self) -> dict:
+        """Prompt tokens prefilled and reused from the prefix cache, and tokens generated, since start-up."""
+        held = self.prefix_cache.held_tokens if self.prefix_cache is not None else 0
+        return {**self.token_counts, "held": held}
+
+    def _forget_prefixes(self) -> None:
+        """Drop every cached prefix; callers hold the model lock (generation reads the cache in a thread)."""
+        if self.prefix_cache is not None:
+            self.prefix_cache.clear()
 
     async def abort_all_requests(self, reset_prefix_cache: bool = True, reject_request: bool = False) -> dict:
+        if reset_prefix_cache:
+            async with self._model_lock:
+                self._forget_prefixes()
         return {}
 
+    # Nothing to do for these on this backend: requests finish in one batch, and there is no profiler.
     async def resume_generation(self) -> None:
         pass
 
