@@ -12,7 +12,9 @@ from verl.utils.config import omega_conf_to_dataclass
 
 from verl_mgrpo.config import MGRPOConfig
 
-RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("run_*.sh"))
+ALL_RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("run_*.sh"))
+STAR_RECIPES = [r for r in ALL_RECIPES if r.name.startswith("run_star_")]
+RECIPES = [r for r in ALL_RECIPES if r not in STAR_RECIPES]  # python -m verl_mgrpo.main_mgrpo
 RECORDER = '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$RECORDED_ARGS"\n'
 
 
@@ -26,9 +28,10 @@ def _recorded_arguments(recipe: Path, tmp_path: Path) -> list[str]:
     return (tmp_path / "a").read_text().splitlines()
 
 
-def test_there_are_gpu_and_cpu_recipes_for_mgrpo_and_grpo():
-    assert {r.name for r in RECIPES} >= {"run_mgrpo_qwen2.5_math_7b.sh", "run_grpo_qwen2.5_math_7b.sh",
-                                         "run_mgrpo_cpu.sh", "run_grpo_cpu.sh"}
+def test_there_are_gpu_and_cpu_recipes_for_mgrpo_grpo_and_star():
+    assert {r.name for r in ALL_RECIPES} >= {"run_mgrpo_qwen2.5_math_7b.sh", "run_grpo_qwen2.5_math_7b.sh",
+                                             "run_mgrpo_cpu.sh", "run_grpo_cpu.sh", "run_star_qwen2.5_math_7b.sh",
+                                             "run_star_cpu.sh"}
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)
@@ -52,3 +55,35 @@ def test_recipe_overrides_compose_against_the_config(recipe, tmp_path):
         assert (actor.kl_loss_coef, config.actor_rollout_ref.rollout.n, config.data.train_batch_size) == (0.001, 8, 32)
         assert config.actor_rollout_ref.rollout.temperature == 0.7 and config.actor_rollout_ref.rollout.name == "vllm"
         assert len(config.data.val_files) == 4  # the four benchmarks
+
+
+@pytest.mark.parametrize("recipe", STAR_RECIPES, ids=lambda r: r.name)
+def test_star_recipe_generation_and_sft_overrides_compose(recipe, tmp_path):
+    """Its generation overrides against main_mgrpo's config, its SFT command against veRL's SFT config."""
+    import verl  # noqa: F401  (plugin: resolvers)
+
+    from verl_mgrpo.evaluate import overrides as evaluation_overrides
+    from verl_mgrpo.star.__main__ import build_parser, sft_command
+
+    arguments = _recorded_arguments(recipe, tmp_path)
+    assert arguments[:2] == ["-m", "verl_mgrpo.star"]
+    args = build_parser().parse_args(arguments[2:])
+    gpu = "qwen2.5_math_7b" in recipe.name
+    args.second_turn, args.method, args.overrides = "prompt", "star", args.generation_overrides
+    args.output_dir, args.data = tmp_path, [Path(f) for f in args.data]
+    with initialize_config_module("verl_mgrpo.config", version_base=None):
+        generation = compose(config_name="mgrpo_trainer" if gpu else "mgrpo_trainer_cpu",
+                             overrides=evaluation_overrides(args, args.model))
+    command = sft_command(args, args.model, tmp_path / "sft.parquet", rows=1000, on_gpu=gpu)
+    trainer = command[command.index("-m", 3) + 1]
+    config_module, config_name = (("verl.trainer.config", "sft_trainer_engine") if gpu
+                                  else ("verl_mgrpo.config", "sft_trainer_cpu"))
+    with initialize_config_module(config_module, version_base=None):
+        sft = compose(config_name=config_name, overrides=command[command.index(trainer) + 1:])
+    assert sft.data.custom_cls.name == "MaskedMultiTurnSFTDataset" and sft.optim.lr == args.lr
+    if gpu:
+        assert trainer == "verl.trainer.sft_trainer" and args.nproc_per_node == sft.trainer.n_gpus_per_node == 8
+        assert generation.actor_rollout_ref.rollout.name == "vllm" and len(args.eval_data) == 4
+    else:
+        assert trainer == "verl_mgrpo.cpu.sft_trainer" and sft.trainer.device == "cpu"
+        assert generation.actor_rollout_ref.rollout.name == "hf" and args.eval_data == ["arith_test"]

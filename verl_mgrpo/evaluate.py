@@ -6,6 +6,7 @@
 
 MODEL is a Hugging Face model directory (or hub name) or a veRL checkpoint step
 (``.../global_step_N``), which is first converted with veRL's own ``python -m verl.model_merger``.
+``--data`` takes parquet paths, or ``arith_train`` / ``arith_test`` for the packaged arithmetic task.
 Writes ``generations.jsonl`` (both turns of every problem and sample, answers and verdicts),
 ``metrics.json`` and ``table.md`` into the output directory.
 
@@ -34,6 +35,19 @@ def resolve_model(model: str, output_dir: Path) -> str:
     return str(target)
 
 
+def data_files(parser: argparse.ArgumentParser, values: list[str]) -> list[Path]:
+    """Parquet paths as given; the packaged arithmetic task's files by name (written on first use)."""
+    from verl_mgrpo.defaults import ARITH_FILES, default_path, ensure_arith_data
+
+    if any(value in ARITH_FILES and not Path(value).exists() for value in values):
+        ensure_arith_data()
+    files = [Path(default_path(v)) if v in ARITH_FILES and not Path(v).exists() else Path(v) for v in values]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        parser.error(f"data files not found: {', '.join(missing)} (python -m verl_mgrpo.data.prepare writes them)")
+    return files
+
+
 def overrides(args: argparse.Namespace, model: str) -> list[str]:
     files = ",".join(str(Path(f).resolve()) for f in args.data)
     settings = [
@@ -60,7 +74,7 @@ def overrides(args: argparse.Namespace, model: str) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
-    parser.add_argument("--data", nargs="+", required=True, type=Path, help="prepared parquet files")
+    parser.add_argument("--data", nargs="+", required=True, help="prepared parquet files")
     parser.add_argument("--output-dir", required=True, type=Path)
     parser.add_argument("--second-turn", choices=["guide", "prompt"], default="guide")
     parser.add_argument("--n", type=int, default=1, help="samples per problem")
@@ -70,9 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", default="model", help="the method's name in tables and plots")
     parser.add_argument("overrides", nargs="*", help="further veRL / mgrpo Hydra overrides")
     args = parser.parse_args(argv)
-    missing = [str(f) for f in args.data if not f.is_file()]
-    if missing:
-        parser.error(f"data files not found: {', '.join(missing)} (python -m verl_mgrpo.data.prepare writes them)")
+    args.data = data_files(parser, args.data)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     model = resolve_model(args.model, args.output_dir)
 

@@ -57,5 +57,8 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
     assert set(results["summary"]) == {"grpo", "mgrpo"}
     for points in results["summary"].values():
         assert points[0]["step"] == 0 and points[-1]["tokens"][0] > 0
-    assert results["layer2_costs"]["tokens/layer2_corrections"] > 0
+    on, off = results["layer2_costs"]["seed 1, cache on"], results["layer2_costs"]["seed 1, cache off"]
+    assert on["tokens/layer2_corrections"] > 0 and off["tokens/layer2_corrections"] > 0
+    assert on["tokens/layer2_query_from_prefix_cache"] > 0.8 * on["tokens/layer2_query"]
+    assert off["tokens/layer2_query_from_prefix_cache"] == 0
     assert (tmp_path / "comparison.png").stat().st_size > 0 and "| mgrpo |" in (tmp_path / "comparison.md").read_text()

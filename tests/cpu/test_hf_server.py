@@ -106,3 +106,11 @@ def test_prefix_caching_can_be_turned_off(cpu_config, prompt_ids):
 
     stats = asyncio.run(twice())
     assert stats["reused"] == 0 and stats["prefilled"] == 2 * len(prompt_ids) and stats["held"] == 0
+
+
+def test_the_prefix_cache_size_is_a_rollout_engine_setting(cpu_config):
+    rollout = cpu_config.actor_rollout_ref.rollout.copy()
+    rollout.engine_kwargs.hf.prefix_cache_max_tokens = 50
+    server = HFServer(config=omega_conf_to_dataclass(rollout), model_config=cpu_config.actor_rollout_ref.model,
+                      replica_rank=0)
+    assert server.prefix_cache.max_tokens == 50

@@ -198,7 +198,8 @@ def _row_states(cache, row: int, prompt: list[int], cached: int, past_width: int
     prefilled_from = past_width + new_width - (len(prompt) - cached)
     keep = torch.cat([torch.arange(past_width - cached, past_width),
                       torch.arange(prefilled_from, past_width + new_width + len(generated) - 1)])
-    states = [(layer.keys[row][:, keep].clone(), layer.values[row][:, keep].clone()) for layer in cache.layers]
+    # Indexing with a tensor copies, so the entry holds no view of the whole batch's cache.
+    states = [(layer.keys[row][:, keep], layer.values[row][:, keep]) for layer in cache.layers]
     return CachedPrefix(np.asarray(prompt + generated[:-1]), states)
 
 
