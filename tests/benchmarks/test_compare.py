@@ -62,3 +62,19 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
     assert on["tokens/layer2_query_from_prefix_cache"] > 0.8 * on["tokens/layer2_query"]
     assert off["tokens/layer2_query_from_prefix_cache"] == 0
     assert (tmp_path / "comparison.png").stat().st_size > 0 and "| mgrpo |" in (tmp_path / "comparison.md").read_text()
+
+
+def _step(gen_seconds):
+    return {"timing_s/gen": gen_seconds, "timing_s/gen_layer2": 4.0, "mgrpo/layer1/response_tokens": 100.0,
+            "mgrpo/layer2/correction_tokens": 100.0}
+
+
+def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
+    costs = compare.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
+    assert costs["time/gen"] == 1.0 and costs["seconds_per_token/ratio_layer2_to_layer1"] == pytest.approx(4.0)
+
+
+def test_reuse_logs_skips_only_a_complete_run(tmp_path):
+    _write_log(tmp_path / "mgrpo_seed1.jsonl", [(0, {}), (1, {}), (2, {})])
+    assert compare.run_training("mgrpo", 1, 2, 1, 8, tmp_path, reuse=True) == tmp_path / "mgrpo_seed1.jsonl"
+    assert compare.finished(tmp_path / "mgrpo_seed1.jsonl", 2) and not compare.finished(tmp_path / "mgrpo_seed1.jsonl", 3)

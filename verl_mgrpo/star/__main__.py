@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from verl_mgrpo.eval.records import GENERATIONS_FILE, read_records
 from verl_mgrpo.defaults import MODEL_DIR
+from verl_mgrpo.eval.records import GENERATIONS_FILE, read_records
 from verl_mgrpo.evaluate import data_files, resolve_model
 from verl_mgrpo.star.data import MODES, problem_prompts, star_rows
 
