@@ -29,7 +29,13 @@ PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", 
 
 
 def finished(log: Path, steps: int) -> bool:
-    return log.is_file() and any(json.loads(line)["step"] == steps for line in open(log))
+    """Whether a metric log reached ``steps`` (a run killed while writing leaves a partial last line)."""
+    if not log.is_file():
+        return False
+    try:
+        return any(json.loads(line)["step"] == steps for line in open(log))
+    except json.JSONDecodeError:
+        return False
 
 
 def run_training(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path,

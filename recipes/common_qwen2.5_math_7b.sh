@@ -6,12 +6,11 @@ DATA=${DATA:-$HOME/data/mgrpo}     # python -m verl_mgrpo.data.prepare --output-
 MODEL=${MODEL:-Qwen/Qwen2.5-Math-7B}
 BENCHMARKS=("$DATA/math500_test.parquet" "$DATA/gsm8k_test.parquet" "$DATA/minerva_math_test.parquet"
             "$DATA/olympiadbench_test.parquet")
-# Generation alone (training and evaluation): the model, vLLM, the 4096-token context, 8 GPUs.
+# Generation of any model (training and evaluation): vLLM, the 4096-token context, 8 GPUs.
 ROLLOUT_OVERRIDES=(
   data.max_prompt_length=1024
   data.max_response_length=3072
   data.filter_overlong_prompts=True
-  actor_rollout_ref.model.path="$MODEL"
   actor_rollout_ref.model.use_remove_padding=True
   actor_rollout_ref.rollout.name=vllm
   actor_rollout_ref.rollout.temperature=0.7
@@ -26,6 +25,7 @@ ROLLOUT_OVERRIDES=(
 )
 PAPER_OVERRIDES=(
   "${ROLLOUT_OVERRIDES[@]}"
+  actor_rollout_ref.model.path="$MODEL"
   data.train_files="$DATA/math_train.parquet"
   "data.val_files=[$(IFS=,; echo "${BENCHMARKS[*]}")]"
   data.train_batch_size=32

@@ -70,7 +70,7 @@ def test_star_recipe_generation_and_sft_overrides_compose(recipe, tmp_path):
     args = build_parser().parse_args(arguments[2:])
     gpu = "qwen2.5_math_7b" in recipe.name
     args.second_turn, args.method, args.overrides = "prompt", "star", args.generation_overrides
-    args.output_dir, args.data = tmp_path, [Path(f) for f in args.data]
+    args.output_dir, args.data, args.model = tmp_path, [Path(f) for f in args.data], str(tmp_path / "tuned")
     with initialize_config_module("verl_mgrpo.config", version_base=None):
         generation = compose(config_name="mgrpo_trainer" if gpu else "mgrpo_trainer_cpu",
                              overrides=evaluation_overrides(args, args.model))
@@ -81,6 +81,7 @@ def test_star_recipe_generation_and_sft_overrides_compose(recipe, tmp_path):
     with initialize_config_module(config_module, version_base=None):
         sft = compose(config_name=config_name, overrides=command[command.index(trainer) + 1:])
     assert sft.data.custom_cls.name == "MaskedMultiTurnSFTDataset" and sft.optim.lr == args.lr
+    assert generation.actor_rollout_ref.model.path == args.model  # evaluation of the tuned model keeps its path
     if gpu:
         assert trainer == "verl.trainer.sft_trainer" and args.nproc_per_node == sft.trainer.n_gpus_per_node == 8
         assert generation.actor_rollout_ref.rollout.name == "vllm" and len(args.eval_data) == 4

@@ -77,4 +77,9 @@ def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
 def test_reuse_logs_skips_only_a_complete_run(tmp_path):
     _write_log(tmp_path / "mgrpo_seed1.jsonl", [(0, {}), (1, {}), (2, {})])
     assert compare.run_training("mgrpo", 1, 2, 1, 8, tmp_path, reuse=True) == tmp_path / "mgrpo_seed1.jsonl"
-    assert compare.finished(tmp_path / "mgrpo_seed1.jsonl", 2) and not compare.finished(tmp_path / "mgrpo_seed1.jsonl", 3)
+    log = tmp_path / "mgrpo_seed1.jsonl"
+    assert compare.finished(log, 2) and not compare.finished(log, 3)
+    _write_log(log, [(0, {}), (1, {})])
+    with open(log, "a") as file:
+        file.write('{"step": 2, "da')  # killed while writing its last step
+    assert not compare.finished(log, 2)

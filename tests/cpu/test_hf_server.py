@@ -102,6 +102,7 @@ def test_prefix_caching_can_be_turned_off(cpu_config, prompt_ids):
     async def twice():
         for _ in range(2):
             await server.generate(prompt_ids=prompt_ids, sampling_params={"max_tokens": 5}, request_id="r")
+        server._batcher.cancel()  # the server's batching task; an actor's would live as long as the actor
         return await server.prefix_cache_stats()
 
     stats = asyncio.run(twice())

@@ -44,7 +44,8 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
         assert data["mgrpo/layer2/prompt_tokens"] / data["mgrpo/layer2/samples"] > (
             data["mgrpo/layer1/prompt_tokens"] / data["mgrpo/layer1/samples"])  # q ⊕ o ⊕ guide
         # The hf server kept each answer's key/value states: an augmentation sample prefills one token of its
-        # query (the rest is its correction's query), a correction only what follows its answer.
+        # query (the rest is its correction's query), a correction only what follows its answer. (Every layer-2
+        # row is an augmentation sample here: keep_selecting_sample is false.)
         assert data["mgrpo/layer2/augmentation_cached_prompt_tokens"] == (
             data["mgrpo/layer2/augmentation_prompt_tokens"] - data["mgrpo/layer2/samples"])
     for data in metrics.values():

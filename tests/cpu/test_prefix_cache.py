@@ -23,7 +23,8 @@ def test_lookup_finds_the_longest_shared_prefix_and_leaves_a_token_to_prefill():
     cache.insert(_entry([1, 2, 9, 9, 9]))
     found = cache.lookup([1, 2, 3, 4, 5, 6])
     assert found.token_ids.tolist() == [1, 2, 3, 4]
-    assert found.states[0][0].flatten().tolist() == [1, 2, 3, 4] and found.states[0][1].flatten().tolist() == [-1, -2, -3, -4]
+    keys, values = found.states[0]
+    assert keys.flatten().tolist() == [1, 2, 3, 4] and values.flatten().tolist() == [-1, -2, -3, -4]
     assert cache.lookup([1, 2, 3, 4]).token_ids.tolist() == [1, 2, 3]  # the last prompt token's logits are needed
     assert cache.lookup([1, 2, 9, 7]).token_ids.tolist() == [1, 2, 9]
     assert cache.lookup([5, 1, 2]) is None
@@ -90,6 +91,18 @@ def test_continuing_from_cached_states_generates_what_a_full_prefill_does(model,
         for with_cache, without in zip(reused, recomputed):
             assert np.allclose(with_cache.log_probs, without.log_probs, atol=1e-4)
 
+    # The states a cache-fed batch returns (cached prefix + prefill + decode) are what a fresh pass computes.
+    chained = sample(model, queries[:1], [10], greedy, stop, pad, prefixes=prefixes[:1], return_states=True)[0]
+    _assert_fresh_states(model, queries[0] + chained.token_ids[:-1], chained.states)
+
+
+def _assert_fresh_states(model, sequence, cached):
+    assert cached.token_ids.tolist() == sequence
+    with torch.no_grad():
+        fresh = model(input_ids=torch.tensor([sequence]), use_cache=True).past_key_values
+    for (keys, values), layer in zip(cached.states, fresh.layers, strict=True):
+        assert torch.allclose(keys, layer.keys[0], atol=1e-4) and torch.allclose(values, layer.values[0], atol=1e-4)
+
 
 def test_returned_states_equal_a_fresh_forward_pass_of_the_whole_sequence(model, tokenizer):
     prompts = [_prompt(tokenizer, "Tom has 3 apples. How many apples does Tom have now?"),
@@ -97,16 +110,14 @@ def test_returned_states_equal_a_fresh_forward_pass_of_the_whole_sequence(model,
     results = sample(model, prompts, [5, 30], SamplingSettings(1.0, 1.0, -1), set(), tokenizer.pad_token_id,
                      torch.Generator().manual_seed(0), return_states=True)
     for prompt, result in zip(prompts, results):
-        sequence = prompt + result.token_ids[:-1]
-        assert result.states.token_ids.tolist() == sequence
-        with torch.no_grad():
-            fresh = model(input_ids=torch.tensor([sequence]), use_cache=True).past_key_values
-        for (keys, values), layer in zip(result.states.states, fresh.layers):
-            assert torch.allclose(keys, layer.keys[0], atol=1e-4) and torch.allclose(values, layer.values[0], atol=1e-4)
+        _assert_fresh_states(model, prompt + result.token_ids[:-1], result.states)
 
 
-def test_a_cached_prefix_must_leave_a_prompt_token(model, tokenizer):
+def test_a_row_must_prefill_and_generate_at_least_one_token(model, tokenizer):
     prompt = _prompt(tokenizer, "Tom has 3 apples.")
-    whole = sample(model, [prompt], [2], SamplingSettings(0.0, 1.0, -1), set(), 0, return_states=True)[0].states
-    with pytest.raises(ValueError, match="at least one prompt token"):
-        sample(model, [prompt[:3]], [2], SamplingSettings(0.0, 1.0, -1), set(), 0, prefixes=[whole.first(3)])
+    greedy = SamplingSettings(0.0, 1.0, -1)
+    whole = sample(model, [prompt], [2], greedy, set(), 0, return_states=True)[0].states
+    with pytest.raises(ValueError, match="row 1 has 3 prompt tokens, 3 of them cached"):
+        sample(model, [prompt, prompt[:3]], [2, 2], greedy, set(), 0, prefixes=[None, whole.head(3)])
+    with pytest.raises(ValueError, match="row 0 .* and 0 to generate"):
+        sample(model, [prompt], [0], greedy, set(), 0)

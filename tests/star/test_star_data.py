@@ -66,23 +66,3 @@ def test_problem_prompts_name_the_file_and_row_of_bad_ids(tmp_path):
     with pytest.raises(ValueError, match=r"b.parquet: row 0 repeats problem \('arith', 'p1'\), already in .*a.parquet row 0"):
         problem_prompts([_write(tmp_path / "a.parquet", ["p1"]), _write(tmp_path / "b.parquet", ["p1"])])
 
-
-def test_veRL_sft_dataset_trains_only_messages_not_marked_context(tmp_path):
-    from importlib.resources import files
-
-    from omegaconf import OmegaConf
-    from transformers import AutoTokenizer
-
-    from verl_mgrpo.defaults import MODEL_DIR
-    from verl_mgrpo.star.dataset import MaskedMultiTurnSFTDataset
-
-    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
-    config = OmegaConf.load(str(files("verl.trainer.config") / "sft_trainer_engine.yaml")).data
-    revision = PROMPT + [{"role": "assistant", "content": "3", "train": False}, {"role": "user", "content": "Check."},
-                         {"role": "assistant", "content": "2"}]
-    plain = PROMPT + [{"role": "assistant", "content": "2"}]  # no "train" key: veRL's default, trained
-    pd.DataFrame({"messages": [revision, plain]}).to_parquet(tmp_path / "sft.parquet")
-    dataset = MaskedMultiTurnSFTDataset(parquet_files=str(tmp_path / "sft.parquet"), tokenizer=tokenizer,
-                                        config=config, processor=None)
-    trained = [tokenizer.decode(item["input_ids"][item["loss_mask"].bool()]) for item in (dataset[0], dataset[1])]
-    assert trained == ["2<|im_end|>\n", "2<|im_end|>\n"]

@@ -77,7 +77,7 @@ class CachedPrefix:
     def __len__(self) -> int:
         return len(self.token_ids)
 
-    def first(self, length: int) -> "CachedPrefix":
+    def head(self, length: int) -> "CachedPrefix":
         return CachedPrefix(self.token_ids[:length], [(k[:, :length], v[:, :length]) for k, v in self.states])
 
 
@@ -98,7 +98,7 @@ def supports_prefix_reuse(model) -> bool:
 def _batch_cache(prefixes: list[CachedPrefix | None], width: int) -> DynamicCache:
     """Left-pad each row's cached states to ``width`` and stack them into one batched cache."""
     template = next(p for p in prefixes if p is not None).states
-    layers = []
+    cache = DynamicCache()
     for layer, (keys, values) in enumerate(template):
         batch_keys = keys.new_zeros((len(prefixes), keys.shape[0], width, keys.shape[2]))
         batch_values = values.new_zeros((len(prefixes), values.shape[0], width, values.shape[2]))
@@ -106,8 +106,8 @@ def _batch_cache(prefixes: list[CachedPrefix | None], width: int) -> DynamicCach
             if prefix is not None and len(prefix):
                 batch_keys[row, :, width - len(prefix) :] = prefix.states[layer][0]
                 batch_values[row, :, width - len(prefix) :] = prefix.states[layer][1]
-        layers.append((batch_keys, batch_values))
-    return DynamicCache(ddp_cache_data=layers)
+        cache.update(batch_keys, batch_values, layer)
+    return cache
 
 
 @torch.no_grad()
@@ -133,8 +133,12 @@ def sample(
     """
     prefixes = prefixes or [None] * len(prompts)
     cached = [len(p) if p is not None else 0 for p in prefixes]
-    if any(c >= len(prompt) for c, prompt in zip(cached, prompts, strict=True)):
-        raise ValueError("a cached prefix must leave at least one prompt token to prefill")
+    for row, (prompt, c, budget) in enumerate(zip(prompts, cached, max_new_tokens, strict=True)):
+        if c >= len(prompt) or budget < 1:
+            raise ValueError(
+                f"sample: row {row} has {len(prompt)} prompt tokens, {c} of them cached, and {budget} to generate; "
+                "at least one prompt token must be prefilled and one token generated"
+            )
     batch, past_width = len(prompts), max(cached)
     new_width = max(len(prompt) - c for prompt, c in zip(prompts, cached, strict=True))
     input_ids = torch.full((batch, new_width), pad_token_id, dtype=torch.long)
@@ -174,7 +178,8 @@ def sample(
                 active[row] = False
         if not active.any():
             break
-        # Finished rows keep decoding padding; their outputs are ignored and cannot affect other rows.
+        # Finished rows keep decoding (their own sampled tokens); the outputs are ignored and cannot affect
+        # other rows.
         attention_mask = torch.cat([attention_mask, torch.ones((batch, 1), dtype=torch.long)], dim=-1)
         output = model(
             input_ids=chosen[:, None],
@@ -194,7 +199,7 @@ def sample(
 def _row_states(cache, row: int, prompt: list[int], cached: int, past_width: int, new_width: int,
                 generated: list[int]) -> CachedPrefix:
     """One row's states out of the batched cache: its cached prefix, its prefilled tokens, then the tokens it
-    generated (its last token was never fed back, and what follows it is padding decoded for other rows)."""
+    generated (its last token was never fed back; what follows belongs to steps decoded for other rows)."""
     prefilled_from = past_width + new_width - (len(prompt) - cached)
     keep = torch.cat([torch.arange(past_width - cached, past_width),
                       torch.arange(prefilled_from, past_width + new_width + len(generated) - 1)])
@@ -236,7 +241,7 @@ class PrefixCache:
         if best_key is None:
             return None
         self._entries.move_to_end(best_key)
-        return self._entries[best_key].first(best_length)
+        return self._entries[best_key].head(best_length)
 
     def insert(self, entry: CachedPrefix) -> None:
         if not 0 < len(entry) <= self.max_tokens:
@@ -290,11 +295,13 @@ class HFServer:
         self.global_steps = None
         self.awake_tags = set(ALL_TAGS)
         hf_kwargs = (config.get("engine_kwargs") or {}).get("hf") or {}
-        self.prefix_cache = (
-            PrefixCache(int(hf_kwargs.get("prefix_cache_max_tokens", DEFAULT_PREFIX_CACHE_TOKENS)))
-            if config.get("enable_prefix_caching", True) and supports_prefix_reuse(self.model)
-            else None
-        )
+        self.prefix_cache = None
+        if config.get("enable_prefix_caching", True):
+            if supports_prefix_reuse(self.model):
+                max_tokens = int(hf_kwargs.get("prefix_cache_max_tokens", DEFAULT_PREFIX_CACHE_TOKENS))
+                self.prefix_cache = PrefixCache(max_tokens)
+            else:
+                logger.info("hf rollout: prefix caching off: the model has layers that do not attend to the whole past")
         self.token_counts = {"prefilled": 0, "reused": 0, "generated": 0}
         self._pending: list[_Request] = []
         # asyncio primitives bind to the running loop on first use (Python >= 3.10), so they can be made here.
@@ -389,8 +396,8 @@ class HFServer:
 
     async def update_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         async with self._model_lock:
+            self._forget_prefixes()  # first: a load that fails half-way has still changed weights
             missing, unexpected = self.model.load_state_dict(state_dict, strict=False)
-            self._forget_prefixes()
         tied = {"lm_head.weight"} if self.model.config.tie_word_embeddings else set()
         if unexpected or set(missing) - tied:
             raise ValueError(f"hf rollout: weights do not fit the model (missing {missing}, unexpected {unexpected})")

@@ -33,6 +33,31 @@ from verl_mgrpo.evaluate import data_files, resolve_model
 from verl_mgrpo.star.data import MODES, problem_prompts, star_rows
 
 SFT_DATASET = ["data.custom_cls.path=pkg://verl_mgrpo.star.dataset", "data.custom_cls.name=MaskedMultiTurnSFTDataset"]
+SETTINGS_FILE = "star_settings.json"  # beside the generations: what made them
+MODEL_PATH_KEY = "actor_rollout_ref.model.path"
+
+
+def generation_settings(args: argparse.Namespace, model: str) -> dict:
+    return {"model": model, "data": [str(f.resolve()) for f in args.data], "n": args.n,
+            "max_problems": args.max_problems, "temperature": args.temperature, "top_p": args.top_p,
+            "max_response_length": args.max_response_length, "generation_overrides": args.generation_overrides}
+
+
+def ensure_generations(args: argparse.Namespace, model: str, directory: Path) -> None:
+    """Generate unless ``directory`` holds generations made with the same settings; refuse different ones."""
+    settings = generation_settings(args, model)
+    if (directory / GENERATIONS_FILE).is_file():
+        saved_file = directory / SETTINGS_FILE
+        saved = json.loads(saved_file.read_text()) if saved_file.is_file() else {}
+        differing = sorted(key for key in settings if saved.get(key) != settings[key])
+        if differing:
+            raise SystemExit(f"STaR: {directory} holds generations made with other settings ({', '.join(differing)}; "
+                             f"see {saved_file}): delete it or choose another --output-dir")
+        print(f"STaR: reusing the generations in {directory} (delete it to generate again)", flush=True)
+        return
+    problems = [f"data.val_max_samples={args.max_problems}"]
+    two_turn(args, model, args.data, directory, args.n, "star_generations", problems)
+    (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=2))
 
 
 def two_turn(args: argparse.Namespace, model: str, data: list[Path], directory: Path, n: int, method: str,
@@ -48,13 +73,17 @@ def two_turn(args: argparse.Namespace, model: str, data: list[Path], directory: 
 
 def sft_command(args: argparse.Namespace, model: str, data: Path, rows: int, on_gpu: bool) -> list[str]:
     trainer = "verl.trainer.sft_trainer" if on_gpu else "verl_mgrpo.cpu.sft_trainer"
+    # veRL's SFT trainer needs one full batch, split evenly over its processes.
+    batch_size = min(args.batch_size, rows) // args.nproc_per_node * args.nproc_per_node
+    if batch_size == 0:
+        raise SystemExit(f"STaR: {rows} accepted conversations cannot fill a batch for {args.nproc_per_node} processes")
     return [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1",
         f"--nproc_per_node={args.nproc_per_node}", "-m", trainer,
         f"model.path={model}",
         f"data.train_files={data}",
         *SFT_DATASET,
-        f"data.train_batch_size={min(args.batch_size, rows)}",  # veRL's SFT trainer needs one full batch
+        f"data.train_batch_size={batch_size}",
         f"optim.lr={args.lr}",
         f"trainer.total_epochs={args.epochs}",
         f"trainer.n_gpus_per_node={args.nproc_per_node}",
@@ -98,17 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if any(override.lstrip("+").startswith(f"{MODEL_PATH_KEY}=") for override in args.generation_overrides):
+        parser.error(f"--generation-overrides must not set {MODEL_PATH_KEY}: use --model (evaluation uses its own)")
     args.data = data_files(parser, args.data)
     eval_data = data_files(parser, args.eval_data) if args.eval_data else []
     args.output_dir.mkdir(parents=True, exist_ok=True)
 
     model = resolve_model(args.model, args.output_dir)
     generations = args.output_dir / "generations"
-    if (generations / GENERATIONS_FILE).is_file():
-        print(f"STaR: reusing the generations in {generations} (delete it to generate again)", flush=True)
-    else:
-        two_turn(args, model, args.data, generations, args.n, "star_generations",
-                 [f"data.val_max_samples={args.max_problems}"])
+    ensure_generations(args, model, generations)
     records = read_records(generations)
     rows = star_rows(records, problem_prompts(args.data), args.mode)
     summary = {"mode": args.mode, "generated": len(records), "kept": len(rows), "base_model": model}

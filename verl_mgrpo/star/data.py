@@ -46,7 +46,8 @@ def star_messages(record: dict, prompt: list[dict], mode: str) -> list[dict] | N
     if mode != "external_prompt":
         raise ValueError(f"STaR mode {mode!r}: use one of {', '.join(MODES)}")
     if record.get("second_turn") != "prompt":
-        raise ValueError(f"external-prompt STaR needs second turns generated in prompt mode, not {record.get('second_turn')!r}")
+        mode_used = record.get("second_turn")
+        raise ValueError(f"external-prompt STaR needs second turns generated in prompt mode, not {mode_used!r}")
     if not (record["second_turn_generated"] and record["correct_t2"]):
         return None
     return prompt + [
