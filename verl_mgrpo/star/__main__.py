@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     subprocess.run(sft_command(args, model, data.resolve(), len(rows), torch.cuda.is_available()), check=True)
-    summary["model"] = str(final_model(args.output_dir / "sft"))
+    summary["model"] = str(final_model(args.output_dir.resolve() / "sft"))
     (args.output_dir / "star.json").write_text(json.dumps(summary, indent=2))
     print(f"STaR: fine-tuned model in {summary['model']}", flush=True)
     if eval_data:
