@@ -64,7 +64,7 @@ def test_its_checkpoint_converts_with_verls_model_merger(star_run, tmp_path):
 
 def test_a_rerun_reuses_the_generations(star_run):
     root, _ = star_run
-    result = _star("--data", str(root / "train.parquet"), "--output-dir", str(root / "run"), "--mode", "one_round",
-                   "--batch-size", "4", cwd=root)
+    result = _star("--data", str(root / "train.parquet"), "--output-dir", str(root / "run"), "--n", "2",
+                   "--mode", "one_round", "--batch-size", "4", cwd=root)  # the same generation settings
     assert "reusing the generations" in result.stdout
     assert json.loads((root / "run" / "star.json").read_text())["mode"] == "one_round"
