@@ -39,9 +39,10 @@ def data_files(parser: argparse.ArgumentParser, values: list[str]) -> list[Path]
     """Parquet paths as given; the packaged arithmetic task's files by name (written on first use)."""
     from verl_mgrpo.defaults import ARITH_FILES, default_path, ensure_arith_data
 
-    if any(value in ARITH_FILES and not Path(value).exists() for value in values):
+    named = [value in ARITH_FILES and not Path(value).exists() for value in values]
+    if any(named):
         ensure_arith_data()
-    files = [Path(default_path(v)) if v in ARITH_FILES and not Path(v).exists() else Path(v) for v in values]
+    files = [Path(default_path(value)) if is_name else Path(value) for value, is_name in zip(values, named)]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         parser.error(f"data files not found: {', '.join(missing)} (python -m verl_mgrpo.data.prepare writes them)")

@@ -56,17 +56,18 @@ def _scores(batch: DataProto) -> torch.Tensor:
     return batch.batch["rm_scores"].sum(dim=-1)
 
 
-def _token_counts(output: DataProto, stage: str) -> dict[str, float]:
-    """Tokens a generation call produced and was prompted with, and the prompt tokens its server took from a
-    prefix cache (when the rollout backend reports them: the hf backend does)."""
+def _token_counts(output: DataProto, name: str) -> dict[str, float]:
+    """Metrics ``{name}_tokens`` and ``{name}_prompt_tokens``: tokens a generation call produced and was prompted
+    with; and ``{name}_cached_prompt_tokens``, the prompt tokens its server took from a prefix cache (when the
+    rollout backend reports them: the hf backend does)."""
     prompt_width = output.batch["prompts"].shape[1]
     counts = {
-        f"{stage}_tokens": float(output.batch["response_mask"].sum()),
-        f"{stage}_prompt_tokens": float(output.batch["attention_mask"][:, :prompt_width].sum()),
+        f"{name}_tokens": float(output.batch["response_mask"].sum()),
+        f"{name}_prompt_tokens": float(output.batch["attention_mask"][:, :prompt_width].sum()),
     }
     cached = output.non_tensor_batch.get(CACHED_PROMPT_TOKENS_KEY)
     if cached is not None:
-        counts[f"{stage}_cached_prompt_tokens"] = float(sum(c or 0 for c in cached))
+        counts[f"{name}_cached_prompt_tokens"] = float(sum(c or 0 for c in cached))
     return counts
 
 
@@ -213,7 +214,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
         budget = self.mgrpo.max_correction_length or self.config.actor_rollout_ref.rollout.response_length
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
         corrections = self._generate(queries.batch)
-        metrics.update({f"{prefix}/{key}": value for key, value in _token_counts(corrections, "correction").items()})
+        metrics.update(_token_counts(corrections, f"{prefix}/correction"))
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
         correct = _scores(corrections).numpy() > 0.5
@@ -241,7 +242,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
             groups.append(selecting)
         if self.mgrpo.augment_n > 0:
             augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids))
-            metrics.update({f"{prefix}/{k}": v for k, v in _token_counts(augmented, "augmentation").items()})
+            metrics.update(_token_counts(augmented, f"{prefix}/augmentation"))
             groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)
 

@@ -121,3 +121,12 @@ def test_a_row_must_prefill_and_generate_at_least_one_token(model, tokenizer):
         sample(model, [prompt, prompt[:3]], [2, 2], greedy, set(), 0, prefixes=[None, whole.head(3)])
     with pytest.raises(ValueError, match="row 0 .* and 0 to generate"):
         sample(model, [prompt], [0], greedy, set(), 0)
+
+
+def test_states_of_sliding_window_layers_are_not_reused():
+    from transformers import AutoModelForCausalLM, Qwen2Config
+
+    config = Qwen2Config(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=1, use_sliding_window=True, sliding_window=8,
+                         max_window_layers=1)
+    assert not supports_prefix_reuse(AutoModelForCausalLM.from_config(config))

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-
 import ray
 import torch
 from transformers import DynamicCache
