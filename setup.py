@@ -10,7 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["verl_mgrpo", "verl_mgrpo.*", "reward_fns", "reward_fns.*"]),
-    package_data={"verl_mgrpo": ["config/*.yaml", "assets/tiny_model/*"]},
+    package_data={"verl_mgrpo": ["config/*.yaml", "assets/tiny_model/*", "assets/tiny_model_qwen_base/*"]},
     include_package_data=True,
     install_requires=[
         "verl==0.9.1",

@@ -42,12 +42,10 @@ def test_equals_verls_grpo_when_every_group_has_two_or_more_samples(norm):
     assert torch.allclose(ours, theirs)
 
 
-def test_layer_weight_scales_layer_two_rows_only_and_padding_stays_zero():
+def test_padding_rows_in_groups_of_one_get_zero_advantage():
     index = np.array(["a", "a", "b", "b", "pad"])
-    layer = np.array([1, 1, 2, 2, 0])
-    adv, _ = compute_mgrpo_outcome_advantage(_rewards([1, 0, 1, 0, 1]), torch.ones(5, 3), index, layer=layer,
-                                             layer_weights=[1.0, 0.5])
-    assert torch.allclose(adv[:, 0], torch.tensor([0.70710, -0.70710, 0.35355, -0.35355, 0.0]), atol=1e-4)
+    adv, _ = compute_mgrpo_outcome_advantage(_rewards([1, 0, 1, 0, 1]), torch.ones(5, 3), index)
+    assert torch.allclose(adv[:, 0], torch.tensor([0.70710, -0.70710, 0.70710, -0.70710, 0.0]), atol=1e-4)
 
 
 def test_reads_the_std_switch_from_verls_algorithm_config():

@@ -148,4 +148,55 @@ def test_guide_tokens_from_a_real_tokenizer(text):
     guides = GuideTokens.build(tokenizer, ["Wait, let me double-check that."], "\n", text)
     assert tokenizer.decode(list(guides.ids[0])) == "\nWait, let me double-check that."
     assert tokenizer.decode(list(guides.think_end_ids)) == text
-    assert tokenizer.eos_token_id in guides.stop_ids
+    assert tokenizer.eos_token_id in guides.turn_end_ids
+
+
+@pytest.fixture(scope="module")
+def qwen_base_tokenizer():
+    """Qwen2.5-Math base's layout: eos = pad = <|endoftext|>; the chat turn ends with <|im_end|>."""
+    from transformers import AutoTokenizer
+
+    from verl_mgrpo.default_model import QWEN_BASE_LAYOUT_DIR
+
+    tokenizer = AutoTokenizer.from_pretrained(QWEN_BASE_LAYOUT_DIR)
+    assert tokenizer.eos_token == tokenizer.pad_token == "<|endoftext|>"
+    return tokenizer
+
+
+def test_turn_end_of_a_base_model_layout_comes_from_the_chat_template(qwen_base_tokenizer):
+    from verl.utils.model import get_generation_config
+
+    from verl_mgrpo.correction import end_of_turn_ids
+    from verl_mgrpo.default_model import QWEN_BASE_LAYOUT_DIR
+
+    generation_eos = get_generation_config(str(QWEN_BASE_LAYOUT_DIR)).eos_token_id
+    ids = end_of_turn_ids(qwen_base_tokenizer, [generation_eos])
+    assert ids == {qwen_base_tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>")}
+
+
+def test_a_response_that_runs_past_its_turn_end_is_cut_at_the_first_one(qwen_base_tokenizer):
+    from verl_mgrpo.correction import answer_to_continue, end_of_turn_ids
+
+    tokenizer = qwen_base_tokenizer
+    guides = GuideTokens.build(tokenizer, ["Wait, let me double-check that."], "\n", "</think>")
+    question = tokenizer.apply_chat_template([{"role": "user", "content": "1+1?"}], add_generation_prompt=True,
+                                             tokenize=True, return_dict=False)
+    answer = tokenizer.encode("\\boxed{2}<|im_end|>\n<|im_start|>user\nnext?<|im_end|><|endoftext|>",
+                              add_special_tokens=False)
+    assert answer_to_continue(answer, guides.think_end_ids, end_of_turn_ids(tokenizer))[1]
+    layer = _layer([(question, answer, 1.0)], prompt_width=len(question), response_width=len(answer))
+    query = correction_queries(layer, guides, 1000, random.Random(0), 2)
+    text = tokenizer.decode(list(query.batch.non_tensor_batch[PROMPT_IDS_KEY][0]))
+    assert text.endswith("assistant\n\\boxed{2}\nWait, let me double-check that.")  # the same assistant turn
+    assert query.ran_past_turn_end == 1
+    # an answer that ends at its turn end has nothing cut after it
+    clean = tokenizer.encode("\\boxed{2}<|im_end|>", add_special_tokens=False)
+    clean_layer = _layer([(question, clean, 1.0)], prompt_width=len(question), response_width=len(clean))
+    assert correction_queries(clean_layer, guides, 1000, random.Random(0), 2).ran_past_turn_end == 0
+
+
+def test_think_end_cut_applies_within_the_turn():
+    from verl_mgrpo.correction import answer_to_continue
+
+    assert answer_to_continue([1, *THINK_END, 3, EOS, 4], tuple(THINK_END), frozenset({EOS})) == ([1], True)
+    assert answer_to_continue([1, 2, EOS], tuple(THINK_END), frozenset({EOS})) == ([1, 2], False)

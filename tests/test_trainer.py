@@ -14,7 +14,7 @@ from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens
-from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY
+from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY, SEED_KEY
 from verl_mgrpo.trainer import RayMGRPOTrainer, _token_counts
 
 # RayMGRPOTrainer.fit mirrors this version of veRL's fit around the MGRPO stages. When veRL changes it, this
@@ -45,22 +45,31 @@ def _rows(prompts, responses, scores) -> DataProto:
     return DataProto.from_dict(tensors=tensors)
 
 
+WORKERS = 4  # agent-loop workers: more than some generation calls have rows
+
+
 class StubRollout:
-    """Answers a continuation with one token; right (score 1) when ``is_right(prompt_ids)``."""
+    """Answers a continuation with one token; right (score 1) when ``is_right(prompt_ids)``. Splits each call
+    over its agent-loop workers as veRL's manager does, which fails on an empty chunk."""
 
     def __init__(self, is_right):
-        self.is_right, self.calls = is_right, []
+        self.is_right, self.calls, self.seeds = is_right, [], []
 
     def generate_sequences(self, inputs: DataProto) -> DataProto:
+        chunks = inputs.chunk(WORKERS)
+        assert all(len(chunk) for chunk in chunks), f"an empty chunk for an agent-loop worker ({len(inputs)} rows)"
         prompts = [list(p) for p in inputs.non_tensor_batch[PROMPT_IDS_KEY]]
         self.calls.append(len(prompts))
+        self.seeds.append(list(inputs.non_tensor_batch[SEED_KEY]))
         return _rows(prompts, [[5, EOS]] * len(prompts), [float(self.is_right(p)) for p in prompts])
 
 
 def _trainer(is_right, **mgrpo) -> RayMGRPOTrainer:
     trainer = object.__new__(RayMGRPOTrainer)
-    trainer.config = OmegaConf.create({"actor_rollout_ref": {"rollout": {"prompt_length": WIDTH, "response_length": 4}}})
+    rollout = {"prompt_length": WIDTH, "response_length": 4, "seed": 0, "agent": {"num_workers": WORKERS}}
+    trainer.config = OmegaConf.create({"actor_rollout_ref": {"rollout": rollout}})
     trainer.mgrpo = MGRPOConfig(**mgrpo)
+    trainer.correction_budget = 4
     trainer.guides = GuideTokens(("check",), ((7,),), (), frozenset({EOS, PAD}))
     trainer.guide_rng = random.Random(0)
     trainer.global_steps = 1
@@ -71,7 +80,8 @@ def _trainer(is_right, **mgrpo) -> RayMGRPOTrainer:
 def _layer1():
     layer = _rows([[1, 2], [1, 2], [3, 4]], [[2, EOS], [3, EOS], [8] * 6 + [EOS]], [1.0, 0.0, 0.0])
     layer.non_tensor_batch.update(uid=np.array(["a", "a", "b"], dtype=object),
-                                  data_source=np.array(["arith"] * 3, dtype=object))
+                                  data_source=np.array(["arith"] * 3, dtype=object),
+                                  **{REQUEST_KEY: np.array(["k0", "k1", "k2"], dtype=object)})
     return layer
 
 
@@ -79,7 +89,8 @@ def test_kept_corrections_are_augmented_into_one_group_each():
     trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)  # the correction of row 1 is right
     metrics = {}
     layer2 = trainer._correction_layer(_layer1(), 2, metrics)
-    assert trainer.async_rollout_manager.calls == [2, 3]  # 2 corrections (row 2's query is too long), 3 samples
+    # 2 corrections (row 2's query is too long), then 3 samples: each call padded to the 4 agent-loop workers
+    assert trainer.async_rollout_manager.calls == [4, 4]
     assert metrics["mgrpo/layer2/dropped_too_long"] == 1
     assert metrics["mgrpo/layer2/kept"] == 1 and metrics["mgrpo/layer2/kept_ratio"] == pytest.approx(1 / 3)
     assert metrics["mgrpo/layer2/i2c"] == 0.5 and metrics["mgrpo/layer2/c2i"] == 0.5  # row 0 right->wrong
@@ -99,13 +110,13 @@ def test_token_counts_include_prefix_cache_hits_only_when_the_backend_reports_th
 def test_no_correction_kept_means_no_layer_two():
     trainer = _trainer(lambda prompt: False)
     assert trainer._correction_layer(_layer1(), 2, {}) is None
-    assert trainer.async_rollout_manager.calls == [2]  # no augmentation round
+    assert trainer.async_rollout_manager.calls == [4]  # no augmentation round
 
 
 def test_augment_n_zero_keeps_only_the_selecting_samples():
     trainer = _trainer(lambda prompt: True, augment_n=0, keep_selecting_sample=True)
     layer2 = trainer._correction_layer(_layer1(), 2, {})
-    assert trainer.async_rollout_manager.calls == [2]
+    assert trainer.async_rollout_manager.calls == [4]
     assert len(layer2) == 2 and len(set(layer2.non_tensor_batch["uid"])) == 2
 
 
@@ -115,3 +126,15 @@ def test_selecting_sample_joins_its_group_when_asked():
     assert len(layer2) == 2 + 2 * 2
     uids = list(layer2.non_tensor_batch["uid"])
     assert sorted(uids.count(u) for u in set(uids)) == [3, 3]
+
+
+def test_every_augmentation_sample_has_its_own_seed_and_a_rerun_repeats_them():
+    runs = []
+    for _ in range(2):
+        trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)
+        trainer._correction_layer(_layer1(), 2, {})
+        runs.append(trainer.async_rollout_manager.seeds)
+    assert runs[0] == runs[1]
+    augmentation_seeds = runs[0][1][:3]  # the 3 samples of the one kept query (then padding rows)
+    assert len(set(augmentation_seeds)) == 3
+    assert set(augmentation_seeds).isdisjoint(runs[0][0][:2])  # and none is a correction's seed

@@ -1,14 +1,13 @@
 """The ``mgrpo`` advantage estimator: GRPO's group-relative advantage within every uid group, layer-1
 and layer-2 groups alike.
 
-It differs from veRL's ``grpo`` in two places, both marked "MGRPO:" below. A group of one sample carries
-no relative signal and gets advantage 0 (GRPO gives it its raw score: a layer-2 group with
-``mgrpo.augment_n=1`` would otherwise push every kept correction up regardless). And rows may be weighted
-by layer (``mgrpo.layer_weights``), which scales their share of the clipped-ratio loss.
+It differs from veRL's ``grpo`` in one place, marked "MGRPO:" below: a group of one sample carries no
+relative signal and gets advantage 0 (GRPO gives it its raw score: a layer-2 group with ``mgrpo.augment_n=1``
+would otherwise push every kept correction up regardless). ``mgrpo.layer_weight`` weighs layer 2's term of the
+objective in the loss (:mod:`verl_mgrpo.objective`), not the advantages.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -42,19 +41,13 @@ def compute_mgrpo_outcome_advantage(
     epsilon: float = 1e-6,
     norm_adv_by_std_in_grpo: bool | None = None,
     config=None,
-    layer: np.ndarray | None = None,
-    layer_weights: Sequence[float] | None = None,
     **kwargs,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """veRL's estimator signature (``config`` is ``algorithm``); ``layer`` and ``layer_weights`` come from
-    the MGRPO trainer. Returns (advantages, returns), both per response token."""
+    """veRL's estimator signature (``config`` is ``algorithm``). Returns (advantages, returns), both per
+    response token."""
     if norm_adv_by_std_in_grpo is None:
         norm_adv_by_std_in_grpo = config.get("norm_adv_by_std_in_grpo", True) if config is not None else True
     with torch.no_grad():
         advantages = group_relative_scores(token_level_rewards.sum(dim=-1), index, epsilon, norm_adv_by_std_in_grpo)
-        if layer is not None and layer_weights is not None:  # MGRPO: per-layer weight
-            # layer 0 marks padding rows, which have no group and so a zero advantage already
-            weights = torch.tensor([layer_weights[max(int(k), 1) - 1] for k in layer], dtype=advantages.dtype)
-            advantages = advantages * weights
         advantages = advantages.unsqueeze(-1) * response_mask
     return advantages, advantages

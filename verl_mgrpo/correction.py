@@ -21,7 +21,6 @@ from verl.utils.model import compute_position_id_with_mask
 from verl_mgrpo.names import CONTINUATION_AGENT, GUIDE_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY
 
 
-
 def _find(sequence: list[int], pattern: list[int]) -> int:
     """First index of ``pattern`` in ``sequence``, or -1."""
     if not pattern:
@@ -32,22 +31,32 @@ def _find(sequence: list[int], pattern: list[int]) -> int:
     return -1
 
 
+def answer_to_continue(
+    response_ids: Sequence[int], think_end_ids: Sequence[int] = (), turn_end_ids: frozenset[int] = frozenset()
+) -> tuple[list[int], bool]:
+    """The part of a response that a correction continues, and whether tokens after its end of turn were dropped.
+
+    The response is cut at its first end-of-turn token (that token and everything after it: a base model such
+    as Qwen2.5-Math, whose eos is not the chat turn's end, may write on into a hallucinated next turn), then
+    before ``</think>`` when it has one, so the model goes on in the same assistant turn."""
+    response = list(response_ids)
+    ends = [i for i, token in enumerate(response) if token in turn_end_ids]
+    ran_past_turn_end = bool(ends) and ends[0] < len(response) - 1
+    if ends:
+        response = response[: ends[0]]
+    cut = _find(response, list(think_end_ids))
+    return (response[:cut] if cut >= 0 else response), ran_past_turn_end
+
+
 def correction_query(
     prompt_ids: Sequence[int],
     response_ids: Sequence[int],
     guide_ids: Sequence[int],
     think_end_ids: Sequence[int] = (),
-    stop_ids: frozenset[int] = frozenset(),
+    turn_end_ids: frozenset[int] = frozenset(),
 ) -> list[int]:
-    """q ⊕ o ⊕ p_guide on token ids. The response is cut before ``</think>`` when it has one (so the model
-    keeps thinking in the same assistant turn), and loses its trailing end-of-turn tokens either way."""
-    response = list(response_ids)
-    cut = _find(response, list(think_end_ids))
-    if cut >= 0:
-        response = response[:cut]
-    while response and response[-1] in stop_ids:
-        response.pop()
-    return list(prompt_ids) + response + list(guide_ids)
+    """q ⊕ o ⊕ p_guide on token ids, o cut as :func:`answer_to_continue` cuts it."""
+    return list(prompt_ids) + answer_to_continue(response_ids, think_end_ids, turn_end_ids)[0] + list(guide_ids)
 
 
 def valid_ids(batch: DataProto, row: int) -> tuple[list[int], list[int]]:
@@ -62,28 +71,57 @@ def valid_ids(batch: DataProto, row: int) -> tuple[list[int], list[int]]:
 
 @dataclass(frozen=True)
 class GuideTokens:
-    """The guide pool, tokenized once: each phrase with its separator from the response."""
+    """The guide pool, tokenized once: each phrase with its separator from the response; and the tokens that
+    mark where a response to be continued ends (``</think>``, the end-of-turn tokens)."""
 
     phrases: tuple[str, ...]
     ids: tuple[tuple[int, ...], ...]
     think_end_ids: tuple[int, ...]
-    stop_ids: frozenset[int]
+    turn_end_ids: frozenset[int]
 
     @classmethod
-    def build(cls, tokenizer, phrases: Sequence[str], separator: str, think_end: str) -> "GuideTokens":
+    def build(
+        cls, tokenizer, phrases: Sequence[str], separator: str, think_end: str, generation_eos_ids: Sequence[int] = ()
+    ) -> "GuideTokens":
         encode = lambda text: tuple(tokenizer.encode(text, add_special_tokens=False))  # noqa: E731
-        return cls(tuple(phrases), tuple(encode(separator + p) for p in phrases), encode(think_end), stop_ids(tokenizer))
+        return cls(
+            tuple(phrases),
+            tuple(encode(separator + p) for p in phrases),
+            encode(think_end),
+            end_of_turn_ids(tokenizer, generation_eos_ids),
+        )
 
 
-def stop_ids(tokenizer) -> frozenset[int]:
-    """The tokens that end an answer (end of turn, padding): dropped before anything is appended to it."""
-    return frozenset({tokenizer.eos_token_id, tokenizer.pad_token_id} - {None})
+TEMPLATE_PLACEHOLDER = "\u2063MGRPO\u2063"  # text no chat template adds itself
+
+
+def chat_turn_end_id(tokenizer) -> int | None:
+    """The special token the chat template closes an assistant turn with (``<|im_end|>`` in ChatML), if any."""
+    if not getattr(tokenizer, "chat_template", None):
+        return None
+    conversation = [{"role": "user", "content": "q"}, {"role": "assistant", "content": TEMPLATE_PLACEHOLDER}]
+    rendered = tokenizer.apply_chat_template(conversation, tokenize=False)
+    after = rendered[rendered.index(TEMPLATE_PLACEHOLDER) + len(TEMPLATE_PLACEHOLDER) :]
+    ids = tokenizer.encode(after, add_special_tokens=False)
+    special = set(tokenizer.all_special_ids) | {
+        token_id for token_id, token in tokenizer.added_tokens_decoder.items() if token.special
+    }
+    return ids[0] if ids and ids[0] in special else None
+
+
+def end_of_turn_ids(tokenizer, generation_eos_ids: Sequence[int] = ()) -> frozenset[int]:
+    """Every token that ends an assistant turn: the tokenizer's eos and pad, the model's generation-config eos
+    ids (what the rollout server stops at) and the chat template's turn end. On Qwen2.5-Math base the first
+    three are ``<|endoftext|>`` and only the last is ``<|im_end|>``."""
+    ids = {tokenizer.eos_token_id, tokenizer.pad_token_id, chat_turn_end_id(tokenizer), *generation_eos_ids}
+    return frozenset(ids - {None})
 
 
 @dataclass
 class CorrectionQueries:
     batch: DataProto  # generation input for the continuation agent loop, one row per kept query
     dropped_too_long: int
+    ran_past_turn_end: int  # responses with tokens after their first end-of-turn token (dropped from the query)
 
 
 def correction_queries(
@@ -91,11 +129,13 @@ def correction_queries(
 ) -> CorrectionQueries:
     """One correction query per row of ``layer``; queries longer than ``max_prompt_length`` are dropped and
     counted (veRL's agent loop would otherwise cut them from the left, losing the question)."""
-    rows, queries, guide_index = [], [], []
+    rows, queries, guide_index, ran_past_turn_end = [], [], [], 0
     for row in range(len(layer)):
         prompt, response = valid_ids(layer, row)
         choice = rng.randrange(len(guides.ids))
-        query = correction_query(prompt, response, guides.ids[choice], guides.think_end_ids, guides.stop_ids)
+        answer, ran_past = answer_to_continue(response, guides.think_end_ids, guides.turn_end_ids)
+        ran_past_turn_end += ran_past
+        query = prompt + answer + list(guides.ids[choice])
         if len(query) <= max_prompt_length:
             rows.append(row)
             queries.append(query)
@@ -112,7 +152,7 @@ def correction_queries(
             GUIDE_KEY: np.array([guides.phrases[i] for i in guide_index], dtype=object),
         }
     )
-    return CorrectionQueries(DataProto.from_dict(non_tensors=non_tensor), len(layer) - len(rows))
+    return CorrectionQueries(DataProto.from_dict(non_tensors=non_tensor), len(layer) - len(rows), ran_past_turn_end)
 
 
 # What a correction row inherits from the row it continues: what the reward needs, what groups it, the

@@ -2,6 +2,7 @@
 
     python -m verl_mgrpo.default_model build [--output DIR]     # ~10 two-core minutes, fixed seed
     python -m verl_mgrpo.default_model evaluate [--model DIR]
+    python -m verl_mgrpo.default_model qwen-base-layout [--output DIR]
 
 There are no pretrained weights on a machine without a model hub, so the project makes its own: a real
 Hugging Face checkpoint (Qwen2ForCausalLM, 4 layers, hidden 128, ~0.8M parameters; a 512-token byte-level
@@ -11,6 +12,12 @@ correct the step, and a share that re-check after the answer with one of MGRPO's
 latent self-correction the paper assumes pre-training gives). The build is seeded (bitwise identical only
 on the same torch build and thread count), and its output is committed at
 ``verl_mgrpo/assets/tiny_model`` so a fresh machine does not wait for it.
+
+``qwen-base-layout`` writes the same model with Qwen2.5-Math base's token layout (committed at
+``verl_mgrpo/assets/tiny_model_qwen_base``, a few KB: the weights and vocabulary are links to the default
+model's): eos = pad = ``<|endoftext|>``, the generation config stops only there, and the chat turn still ends
+with ``<|im_end|>``. The model, trained to end its turn with ``<|im_end|>``, then writes on past it, as a base
+model does: what layer 2 must cut.
 """
 
 import argparse
@@ -27,6 +34,8 @@ from verl_mgrpo.data.prepare import DEFAULT_TEMPLATE, PROMPT_TEMPLATES
 from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "assets" / "tiny_model"
+QWEN_BASE_LAYOUT_DIR = DEFAULT_MODEL_DIR.with_name("tiny_model_qwen_base")
+LINKED_FILES = ("model.safetensors", "tokenizer.json", "chat_template.jinja")
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 CHATML_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
@@ -136,6 +145,24 @@ def train(
     tokenizer.save_pretrained(output)
 
 
+def write_qwen_base_layout(source: Path, output: Path) -> None:
+    """``source``'s model with Qwen2.5-Math base's eos/pad layout (see the module docstring)."""
+    output.mkdir(parents=True, exist_ok=True)
+    for name in LINKED_FILES:
+        link = output / name
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path("..") / source.name / name)
+    endoftext = SPECIAL_TOKENS.index("<|endoftext|>")  # id 0 (build_tokenizer adds the specials first)
+    edits = {
+        "config.json": {"eos_token_id": endoftext, "pad_token_id": endoftext},
+        "generation_config.json": {"eos_token_id": endoftext, "pad_token_id": endoftext},
+        "tokenizer_config.json": {"eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"},
+    }
+    for name, changes in edits.items():
+        content = {**json.loads((source / name).read_text()), **changes}
+        (output / name).write_text(json.dumps(content, indent=2) + "\n")
+
+
 @torch.no_grad()
 def evaluate(model_dir: Path, problems: int = 100, samples: int = 8, temperature: float = 1.0) -> dict:
     """Sampled and greedy accuracy on arith_test, and the share of sample groups mixing right and wrong."""
@@ -184,8 +211,12 @@ def main() -> None:
     build.add_argument("--recheck-rate", type=float, default=0.15, help="share that re-check after the answer")
     check = commands.add_parser("evaluate", help="accuracy of a model on arith_test")
     check.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
+    layout = commands.add_parser("qwen-base-layout", help="the default model with Qwen2.5-Math base's eos layout")
+    layout.add_argument("--output", type=Path, default=QWEN_BASE_LAYOUT_DIR)
     args = parser.parse_args()
-    if args.command == "build":
+    if args.command == "qwen-base-layout":
+        write_qwen_base_layout(DEFAULT_MODEL_DIR, args.output)
+    elif args.command == "build":
         train(args.output, args.steps, args.batch_size, args.seed, args.slip_rate, args.recheck_rate)
         print(json.dumps(evaluate(args.output)), flush=True)
     else:

@@ -32,7 +32,8 @@ def use_cpu_runtime(config: DictConfig) -> None:
     ensure_arith_data()
 
 
-def run(config: DictConfig) -> None:
+def run(config: DictConfig, task_runner_class=None) -> None:
+    """veRL's ``run_ppo`` with MGRPO's TaskRunner (or a subclass of it: ``task_runner_class``)."""
     if config.trainer.device == "cpu":
         use_cpu_runtime(config)
     # veRL's trainer modules ask for the platform when imported: import them only now.
@@ -42,7 +43,7 @@ def run(config: DictConfig) -> None:
     from verl_mgrpo.task_runner import TaskRunner
 
     auto_set_device(config)
-    run_ppo(config, task_runner_class=ray.remote(TaskRunner))
+    run_ppo(config, task_runner_class=ray.remote(task_runner_class or TaskRunner))
 
 
 @hydra.main(config_path="config", config_name="mgrpo_trainer", version_base=None)

@@ -24,12 +24,16 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf, open_dict
 from tqdm import tqdm
+from transformers import AutoConfig
 from verl import DataProto
-from verl.protocol import DataProtoConfig
+from verl.protocol import pad_dataproto_to_divisor, unpad_dataproto
 from verl.trainer.ppo.metric_utils import compute_data_metrics, compute_throughout_metrics, compute_timing_metrics
-from verl.trainer.ppo.ray_trainer import RayPPOTrainer, compute_advantage
+from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 from verl.trainer.ppo.reward import extract_reward
 from verl.utils.config import omega_conf_to_dataclass
+from verl.utils.fs import copy_to_local
+from verl.utils.model import get_generation_config
+from verl.workers.rollout.utils import get_max_position_embeddings
 from verl.utils.debug.metrics import calculate_debug_metrics
 from verl.utils.metric import reduce_metrics
 from verl.utils.profiler import marked_timer
@@ -41,15 +45,11 @@ from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merg
 from verl_mgrpo.eval.records import metrics_by_benchmark, two_turn_records, write_outputs
 from verl_mgrpo.eval.second_turn import second_turn_tokens
 from verl_mgrpo.metrics import transition_rates
-from verl_mgrpo.names import (
-    CACHED_PROMPT_TOKENS_KEY,
-    ESTIMATOR_NAME,
-    LAYER_KEY,
-    MAX_TOKENS_KEY,
-    PARENT_KEY,
-    REQUEST_KEY,
-    SINGLE_TURN_AGENT,
-)
+from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY
+from verl_mgrpo.names import SINGLE_TURN_AGENT
+from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
+from verl_mgrpo.sampling import sample_keys, sample_seeds
+from verl_mgrpo.supported import check_supported
 
 
 def _scores(batch: DataProto) -> torch.Tensor:
@@ -75,28 +75,30 @@ class RayMGRPOTrainer(RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
+        model_path = copy_to_local(self.config.actor_rollout_ref.model.path)
+        rollout = self.config.actor_rollout_ref.rollout
+        self.correction_budget = self.mgrpo.max_correction_length or rollout.response_length
         if self.mgrpo.num_layers > 1:
-            self._check_supported()
+            hf_config = AutoConfig.from_pretrained(
+                model_path, trust_remote_code=self.config.actor_rollout_ref.model.get("trust_remote_code", False)
+            )
+            check_supported(
+                self.config, self.use_critic, self.use_rm, get_max_position_embeddings(hf_config), self.correction_budget
+            )
+        generation_config = get_generation_config(model_path)
+        eos = getattr(generation_config, "eos_token_id", None)
+        self.generation_eos_ids = tuple(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         self.guides = GuideTokens.build(
-            self.tokenizer, self.mgrpo.guide_phrases, self.mgrpo.guide_separator, self.mgrpo.think_end
+            self.tokenizer, self.mgrpo.guide_phrases, self.mgrpo.guide_separator, self.mgrpo.think_end,
+            self.generation_eos_ids,
         )
         self.guide_rng = random.Random(self.mgrpo.seed)
 
-    def _check_supported(self) -> None:
-        config, problems = self.config, []
-        if config.algorithm.adv_estimator != ESTIMATOR_NAME:
-            problems.append(f"algorithm.adv_estimator={config.algorithm.adv_estimator}: use {ESTIMATOR_NAME}")
-        if self.use_critic or self.use_rm or config.algorithm.use_kl_in_reward:
-            problems.append("MGRPO trains with rule rewards and KL loss only: no critic, reward model or KL reward")
-        if config.actor_rollout_ref.actor.ppo_mini_batch_size != config.data.train_batch_size:
-            problems.append(
-                "set actor_rollout_ref.actor.ppo_mini_batch_size = data.train_batch_size: each step makes one "
-                "update on layer-1 and layer-2 groups together, however many corrections were kept"
-            )
-        if config.actor_rollout_ref.rollout.prompt_length < config.data.max_prompt_length:
-            problems.append("actor_rollout_ref.rollout.prompt_length must hold data.max_prompt_length")
-        if problems:
-            raise ValueError("MGRPO: " + "; ".join(problems))
+    def init_workers(self):
+        super().init_workers()
+        if self.mgrpo.num_layers > 1:  # MGRPO's objective: J_layer1 + layer_weight · J_layer≥2 (objective.py)
+            actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
+            self.actor_rollout_wg.set_loss_fn(make_loss_fn(actor_config, self.mgrpo.layer_weight))
 
     # --- the training loop ----------------------------------------------------------------------------------
 
@@ -119,8 +121,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
             if self.config.trainer.get("val_only", False):
                 return
         progress_bar = tqdm(total=self.total_training_steps, initial=self.global_steps, desc="Training Progress")
+        start_epoch = self.global_steps // len(self.train_dataloader)  # before the increment, as veRL's fit
         self.global_steps += 1
-        for epoch in range(self.global_steps // len(self.train_dataloader), self.config.trainer.total_epochs):
+        for epoch in range(start_epoch, self.config.trainer.total_epochs):
             for batch_dict in self.train_dataloader:
                 metrics, timing_raw = {}, {}
                 is_last_step = self.global_steps >= self.total_training_steps
@@ -155,7 +158,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
         batch.meta_info["temperature"] = self.config.actor_rollout_ref.rollout.temperature
         # 1. Layer 1: G samples per question, scored by the reward as they finish.
         with marked_timer("gen", timing_raw):
-            layer = self._first_answers(batch, n, validate=False)
+            layer = self._first_answers(batch, n, validate=False, key_prefix=f"train{self.global_steps}")
         layer.non_tensor_batch[LAYER_KEY] = np.ones(len(layer), dtype=np.int64)
         self._layer_metrics(layer, 1, metrics)
         layers = [layer]
@@ -177,26 +180,30 @@ class RayMGRPOTrainer(RayPPOTrainer):
         )
         return layers
 
-    def _first_answers(self, batch: DataProto, n: int, validate: bool) -> DataProto:
+    def _first_answers(self, batch: DataProto, n: int, validate: bool, key_prefix: str) -> DataProto:
         """``n`` answers per question through veRL's agent loop, as rows with the question's fields."""
         if "uid" not in batch.non_tensor_batch:
             batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
         batch = batch.repeat(repeat_times=n, interleave=True)
         gen_batch = self._get_gen_batch(batch)
         # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.
-        keys = np.array([f"{uid}/{i % n}" for i, uid in enumerate(batch.non_tensor_batch["uid"])], dtype=object)
+        keys = sample_keys(key_prefix, n, len(batch))
         gen_batch.non_tensor_batch[REQUEST_KEY] = keys
         if "agent_name" not in gen_batch.non_tensor_batch:
             gen_batch.non_tensor_batch["agent_name"] = np.array([SINGLE_TURN_AGENT] * len(gen_batch), dtype=object)
-        answers = batch.union(self._generate(gen_batch, validate))
+        answers = batch.union(self._generate(gen_batch, "layer1", validate))
         answers.non_tensor_batch[REQUEST_KEY] = keys
         return answers
 
-    def _generate(self, inputs: DataProto, validate: bool = False) -> DataProto:
+    def _generate(self, inputs: DataProto, stage: str, validate: bool = False) -> DataProto:
+        """One generation call of any size: padded, as veRL's ``_validate`` pads, to a multiple of the agent-loop
+        workers it is split over (an empty chunk would crash the call); each sample seeded by its key."""
+        rollout = self.config.actor_rollout_ref.rollout
+        inputs.non_tensor_batch[SEED_KEY] = sample_seeds(inputs.non_tensor_batch[REQUEST_KEY], stage, rollout.seed)
         inputs.meta_info["global_steps"] = self.global_steps
         inputs.meta_info["validate"] = validate  # veRL's agent loop then samples with rollout.val_kwargs
-        inputs.meta_info[DataProtoConfig.auto_padding_key] = True  # a correction batch need not split evenly
-        output = self.async_rollout_manager.generate_sequences(inputs)
+        padded, pad_size = pad_dataproto_to_divisor(inputs, rollout.agent.num_workers)
+        output = unpad_dataproto(self.async_rollout_manager.generate_sequences(padded), pad_size)
         output.meta_info.pop("timing", None)
         # veRL's streaming reward drops the input fields from the output; a correction row keeps its own.
         output.non_tensor_batch.update(inputs.non_tensor_batch)
@@ -209,11 +216,12 @@ class RayMGRPOTrainer(RayPPOTrainer):
             below, self.guides, self.config.actor_rollout_ref.rollout.prompt_length, self.guide_rng, k
         )
         metrics[f"{prefix}/dropped_too_long"] = queries.dropped_too_long
+        metrics[f"{prefix}/ran_past_turn_end"] = queries.ran_past_turn_end
         if len(queries.batch) == 0:
             return None
-        budget = self.mgrpo.max_correction_length or self.config.actor_rollout_ref.rollout.response_length
+        budget = self.correction_budget
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
-        corrections = self._generate(queries.batch)
+        corrections = self._generate(queries.batch, f"layer{k}/correction")
         metrics.update(_token_counts(corrections, f"{prefix}/correction"))
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
@@ -241,7 +249,8 @@ class RayMGRPOTrainer(RayPPOTrainer):
             selecting.non_tensor_batch["uid"] = group_uids
             groups.append(selecting)
         if self.mgrpo.augment_n > 0:
-            augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids))
+            augmented = augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)
+            augmented = self._generate(augmented, f"layer{k}/augmentation")
             metrics.update(_token_counts(augmented, f"{prefix}/augmentation"))
             groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)
@@ -270,17 +279,18 @@ class RayMGRPOTrainer(RayPPOTrainer):
             return super()._validate(merged=merged)
         second_turn = second_turn_tokens(
             self.tokenizer, self.mgrpo.val_second_turn, self.mgrpo.guide_phrases, self.mgrpo.guide_separator,
-            self.mgrpo.think_end,
+            self.mgrpo.think_end, self.generation_eos_ids,
         )
         guide_rng = random.Random(self.mgrpo.seed)  # the same guides at every validation
         n = self.config.actor_rollout_ref.rollout.val_kwargs.n
         records, sources, uids, first_scores = [], [], [], []
-        for test_data in self.val_dataloader:
-            first = self._first_answers(DataProto.from_single_dict(test_data), n, validate=True)
+        for index, test_data in enumerate(self.val_dataloader):
+            key_prefix = f"val{self.global_steps}.{index}"
+            first = self._first_answers(DataProto.from_single_dict(test_data), n, validate=True, key_prefix=key_prefix)
             queries = correction_queries(
                 first, second_turn, self.config.actor_rollout_ref.rollout.prompt_length, guide_rng, next_layer=2
             )
-            second = self._generate(queries.batch, validate=True) if len(queries.batch) else queries.batch
+            second = self._generate(queries.batch, "second_turn", validate=True) if len(queries.batch) else queries.batch
             records += two_turn_records(first, second, self.tokenizer, self.mgrpo.val_second_turn)
             sources.append(first.non_tensor_batch["data_source"])
             uids += list(first.non_tensor_batch["uid"])
@@ -306,6 +316,11 @@ class RayMGRPOTrainer(RayPPOTrainer):
         # MGRPO's batch size varies with the kept corrections, but veRL splits it evenly over workers and
         # micro-batches: pad with rows that carry no loss.
         batch = pad_rows(merged, -len(merged) % self._batch_multiple())
+        # MGRPO: each row's term of the objective, and each term's normalisers over the whole (one) mini-batch.
+        batch.batch[LOSS_TERM_KEY] = loss_terms(batch.non_tensor_batch[LAYER_KEY])
+        batch.meta_info[NORMALISERS_KEY] = term_normalisers(batch.batch[LOSS_TERM_KEY], batch.batch["response_mask"])
+        if self.config.trainer.balance_batch:
+            self._balance_batch(batch, metrics=metrics)
         batch.meta_info["global_token_num"] = torch.sum(batch.batch["attention_mask"], dim=-1).tolist()
         with marked_timer("reward", timing_raw):
             reward_tensor, reward_extra_infos = extract_reward(batch)
@@ -322,14 +337,12 @@ class RayMGRPOTrainer(RayPPOTrainer):
             batch.batch["token_level_scores"] = reward_tensor
             batch.batch["token_level_rewards"] = reward_tensor
             batch.non_tensor_batch.update({k: np.array(v) for k, v in reward_extra_infos.items()})
-            # MGRPO: group-relative advantages within every uid group, with the per-layer weight.
+            # MGRPO: group-relative advantages within every uid group (layer weights apply in the loss).
             advantages, returns = compute_mgrpo_outcome_advantage(
                 token_level_rewards=reward_tensor,
                 response_mask=batch.batch["response_mask"],
                 index=batch.non_tensor_batch["uid"],
                 config=self.config.algorithm,
-                layer=batch.non_tensor_batch[LAYER_KEY],
-                layer_weights=self.mgrpo.layer_weights(),
             )
             batch.batch["advantages"], batch.batch["returns"] = advantages, returns
         with marked_timer("update_actor", timing_raw):
@@ -342,7 +355,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 self._save_checkpoint()
         with marked_timer("update_weights", timing_raw):
             self.checkpoint_manager.update_weights(self.global_steps)
-        return batch.select_idxs(np.arange(len(merged)))
+        return batch.select_idxs(np.flatnonzero(batch.non_tensor_batch[LAYER_KEY] > 0))
 
     def _batch_multiple(self) -> int:
         """What a batch size must divide by: rollout.n (the actor's mini-batch is counted in prompts) and,

@@ -28,7 +28,7 @@ def test_prompt_mode_query_on_token_ids(tokenizer):
     tokens = second_turn_tokens(tokenizer, "prompt", ["unused"], "\n", "</think>")
     prompt = tokenizer.encode("Q", add_special_tokens=False)
     response = tokenizer.encode("A </think> B", add_special_tokens=False) + [tokenizer.eos_token_id]
-    query = correction_query(prompt, response, tokens.ids[0], tokens.think_end_ids, tokens.stop_ids)
+    query = correction_query(prompt, response, tokens.ids[0], tokens.think_end_ids, tokens.turn_end_ids)
     # the whole first answer stays (no </think> cut); its end of turn is the template's, once
     assert tokenizer.decode(query) == "QA </think> B" + tokenizer.decode(new_turn_suffix(tokenizer))
 
@@ -37,7 +37,7 @@ def test_guide_mode_query_on_token_ids(tokenizer):
     tokens = second_turn_tokens(tokenizer, "guide", ["Wait, let me double-check that."], "\n", "</think>")
     prompt = tokenizer.encode("Q", add_special_tokens=False)
     response = tokenizer.encode("A </think> B", add_special_tokens=False) + [tokenizer.eos_token_id]
-    query = correction_query(prompt, response, tokens.ids[0], tokens.think_end_ids, tokens.stop_ids)
+    query = correction_query(prompt, response, tokens.ids[0], tokens.think_end_ids, tokens.turn_end_ids)
     assert tokenizer.decode(query) == "QA \nWait, let me double-check that."
 
 

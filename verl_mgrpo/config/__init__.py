@@ -26,7 +26,8 @@ class MGRPOConfig(BaseConfig):
     think_end: str = "</think>"
     # Token budget of each continuation; null: actor_rollout_ref.rollout.response_length.
     max_correction_length: int | None = None
-    # Advantage weight of the rows of layers 2 and above (layer-1 rows weigh 1): their share of the loss.
+    # Weight of the layer-2 term of the objective: loss = J_layer1 + layer_weight * J_layer>=2, each term veRL's
+    # PPO loss (policy and KL) over its own rows (verl_mgrpo/objective.py). 0 trains layer 1 exactly as GRPO.
     layer_weight: float = 1.0
     # Seed of the guide-phrase draws.
     seed: int = 0
@@ -57,6 +58,3 @@ class MGRPOConfig(BaseConfig):
             problems.append(f"layer_weight={self.layer_weight}: use a non-negative weight")
         if problems:
             raise ValueError("mgrpo config: " + "; ".join(problems))
-
-    def layer_weights(self) -> list[float]:
-        return [1.0] + [self.layer_weight] * (self.num_layers - 1)

@@ -11,8 +11,12 @@ weight sync and sleep/wake cycle run unchanged:
 - :class:`HFServerAdapter`: the ``BaseRollout`` inside each actor worker that pushes the actor's weights
   to its server after every update and forwards sleep/wake.
 
-Like vLLM's, a sleeping server refuses to generate, so a CPU test catches a generation call placed after
-``checkpoint_manager.sleep_replicas()`` exactly as a GPU run would fail.
+It keeps vLLM's contract where MGRPO depends on it, so what breaks on vLLM breaks here too: a sleeping server
+refuses to generate (a generation call placed after ``checkpoint_manager.sleep_replicas()`` fails as on a GPU);
+weights arrive after every update and empty the prefix cache; a request with a ``seed`` (and, under
+``rollout.full_determinism``, every request: seed ``replica_rank + rollout.seed`` unless it brings one) samples
+from its own generator, so identical seeded prompts give identical samples; ``max_model_len`` is
+``rollout.max_model_len`` or the model's ``max_position_embeddings``, and a prompt that leaves no room raises.
 """
 
 import asyncio
@@ -28,6 +32,7 @@ import torch
 from transformers import DynamicCache
 from verl.workers.rollout.base import BaseRollout
 from verl.workers.rollout.replica import RolloutReplica, TokenOutput
+from verl.workers.rollout.utils import get_max_position_embeddings
 
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY
 
@@ -120,6 +125,7 @@ def sample(
     generator: torch.Generator | None = None,
     prefixes: list[CachedPrefix | None] | None = None,
     return_states: bool = False,
+    row_generators: list[torch.Generator | None] | None = None,
 ) -> list[Generation]:
     """Sample a continuation of each prompt (one batch, with a KV cache).
 
@@ -128,7 +134,8 @@ def sample(
     attention mask hides the padding and position ids count only real tokens, so a row computes what it would
     alone. Returns, per prompt, the generated token ids (a stop token included, as vLLM returns it), their
     log-probabilities under ``logits / temperature`` (plain logits when greedy), and with ``return_states``
-    the whole sequence's key/value states for later reuse.
+    the whole sequence's key/value states for later reuse. A row with its own generator in ``row_generators``
+    (a request with a seed, as vLLM seeds one) draws from it alone, so its sample does not depend on its batch.
     """
     prefixes = prefixes or [None] * len(prompts)
     cached = [len(p) if p is not None else 0 for p in prefixes]
@@ -165,7 +172,13 @@ def sample(
         if settings.temperature > 0:
             logits = logits / settings.temperature
             probabilities = _filter_logits(logits, settings).softmax(-1)
-            chosen = torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+            if row_generators is None:
+                chosen = torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+            else:
+                chosen = torch.cat([
+                    torch.multinomial(probabilities[row : row + 1], 1, generator=row_generator or generator)[0]
+                    for row, row_generator in enumerate(row_generators)
+                ])
         else:
             chosen = logits.argmax(-1)
         chosen_log_probs = logits.log_softmax(-1).gather(-1, chosen[:, None]).squeeze(-1)
@@ -267,6 +280,7 @@ class _Request:
     prompt_ids: list[int]
     max_tokens: int
     settings: SamplingSettings
+    seed: int | None  # vLLM's per-request seed: the request's sample depends on it alone
     future: asyncio.Future
 
 
@@ -288,7 +302,14 @@ class HFServer:
         eos = eos if eos is not None else tokenizer.eos_token_id
         self.stop_token_ids = set(eos if isinstance(eos, list) else [eos])
         self.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.stop_token_ids)
-        self.max_model_len = config.max_model_len or config.prompt_length + config.response_length
+        # vLLM's rule: rollout.max_model_len, or the model's max_position_embeddings when null.
+        max_position_embeddings = get_max_position_embeddings(self.model.config)
+        self.max_model_len = config.max_model_len or max_position_embeddings
+        if self.max_model_len > max_position_embeddings:
+            raise ValueError(
+                f"max_model_len ({self.max_model_len}) should be less than or equal to max_position_embeddings "
+                f"({max_position_embeddings})"
+            )
         self.generator = torch.Generator().manual_seed(int(config.get("seed", 0) or 0) + replica_rank)
         self.replica_rank = replica_rank
         self.global_steps = None
@@ -312,8 +333,11 @@ class HFServer:
 
     def _max_tokens(self, prompt_ids: list[int], sampling_params: dict) -> int:
         room = self.max_model_len - len(prompt_ids)
-        if room < 1:
-            raise ValueError(f"prompt of {len(prompt_ids)} tokens leaves no room within max_model_len {self.max_model_len}")
+        if room < 1:  # vLLM's check and message
+            raise ValueError(
+                f"Prompt length ({len(prompt_ids)}) leaves no room to generate within the model's maximum context "
+                f"length ({self.max_model_len}); need at least 1 token of headroom."
+            )
         requested = sampling_params.get("max_tokens", sampling_params.get("max_new_tokens"))
         if requested is None:
             requested = min(
@@ -334,11 +358,15 @@ class HFServer:
         if self._batcher is None:
             self._batcher = asyncio.get_running_loop().create_task(self._run_batches())
         future = asyncio.get_running_loop().create_future()
+        seed = sampling_params.get("seed")
+        if seed is None and self.config.get("full_determinism", False):
+            seed = self.replica_rank + int(self.config.get("seed", 0) or 0)  # vLLM's default under full determinism
         self._pending.append(
             _Request(
                 list(prompt_ids),
                 self._max_tokens(prompt_ids, sampling_params),
                 SamplingSettings.from_request(sampling_params),
+                None if seed is None else int(seed),
                 future,
             )
         )
@@ -382,6 +410,10 @@ class HFServer:
             self.generator,
             prefixes=[cache.lookup(p) for p in prompts] if cache is not None else None,
             return_states=cache is not None,
+            row_generators=(
+                [None if r.seed is None else torch.Generator().manual_seed(r.seed) for r in group]
+                if any(r.seed is not None for r in group) else None
+            ),
         )
         for prompt, result in zip(prompts, results, strict=True):
             self.token_counts["reused"] += result.reused_tokens

@@ -1,0 +1,66 @@
+"""The objective's invariant through veRL's real workers, shaped like a cluster (2 gloo training ranks, 2 hf
+replicas, 4 agent-loop workers, dynamic batch size): with ``mgrpo.layer_weight=0`` one MGRPO update, on a
+batch that holds layer-2 rows, moves the parameters exactly as veRL's GRPO update on its layer-1 rows alone."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tests.conftest import REPO_ROOT
+from verl_mgrpo.defaults import MODEL_DIR
+
+pytestmark = pytest.mark.slow
+
+CLUSTER_SHAPE = [
+    "trainer.n_gpus_per_node=2",  # 2 training ranks, hence 2 hf rollout replicas
+    "actor_rollout_ref.rollout.agent.num_workers=4",
+    "actor_rollout_ref.actor.use_dynamic_bsz=True",
+    "actor_rollout_ref.actor.ppo_max_token_len_per_gpu=1024",  # several micro-batches per rank
+    "actor_rollout_ref.rollout.log_prob_use_dynamic_bsz=True",
+    "actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu=1024",
+    "actor_rollout_ref.ref.log_prob_use_dynamic_bsz=True",
+    "actor_rollout_ref.ref.log_prob_max_token_len_per_gpu=1024",
+    "data.train_batch_size=4",
+    "actor_rollout_ref.actor.ppo_mini_batch_size=4",
+    "actor_rollout_ref.actor.optim.lr=1e-3",  # a step well above float noise
+    "actor_rollout_ref.actor.kl_loss_coef=0.1",
+    "mgrpo.layer_weight=0",
+]
+# Adam's first step is lr · g / (|g| + eps): parameters whose gradient is below ~eps move by less than lr in
+# either run, so differences are compared to lr. 1e-3 · lr leaves room for float reordering only.
+TOLERANCE = 1e-3 * 1e-3
+
+
+def _one_update(mode: str, root, overrides=()) -> dict[str, torch.Tensor]:
+    env = {**os.environ, "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    command = [sys.executable, "-m", "tests.cpu.one_update", mode, str(root / "rows.pkl"), str(root / f"{mode}.pt"),
+               *CLUSTER_SHAPE, *overrides]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        pytest.fail(f"{mode} update failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return torch.load(root / f"{mode}.pt")
+
+
+@pytest.fixture(scope="module")
+def updates(tmp_path_factory):
+    root = tmp_path_factory.mktemp("objective")
+    mgrpo = _one_update("mgrpo", root)
+    grpo = _one_update("grpo", root)
+    with open(root / "rows.pkl", "rb") as file:
+        metrics = pickle.load(file)["metrics"]
+    return load_file(MODEL_DIR / "model.safetensors"), mgrpo, grpo, metrics
+
+
+def test_layer_weight_zero_moves_the_parameters_as_verls_grpo_on_the_layer_one_rows(updates):
+    initial, mgrpo, grpo, metrics = updates
+    assert metrics["mgrpo/layer2/kept"] > 0 and metrics["mgrpo/layer2/samples"] > 0  # layer 2 was in the batch
+    largest_step = max(float((grpo[name] - initial[name]).abs().max()) for name in initial)
+    assert largest_step > 0.5e-3  # GRPO's step is about lr
+    difference = max(float((mgrpo[name] - grpo[name]).abs().max()) for name in initial)
+    print(f"largest GRPO step {largest_step:.3e}; largest MGRPO(layer_weight=0) - GRPO difference {difference:.3e}")
+    assert difference <= TOLERANCE
