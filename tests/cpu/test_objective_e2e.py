@@ -27,13 +27,20 @@ CLUSTER_SHAPE = [
     "actor_rollout_ref.ref.log_prob_max_token_len_per_gpu=1024",
     "data.train_batch_size=4",
     "actor_rollout_ref.actor.ppo_mini_batch_size=4",
-    "actor_rollout_ref.actor.optim.lr=1e-3",  # a step well above float noise
+    # Plain SGD without clipping or decay: the step is -lr · gradient, so a loss scaled wrong shows in the step
+    # (Adam's first step, lr · g / (|g| + eps), would hide it). Two epochs: the second sees a KL to the
+    # reference that is not zero, so the KL term's normalisation is compared too.
+    "actor_rollout_ref.actor.optim.optimizer=SGD",
+    "actor_rollout_ref.actor.optim.weight_decay=0",
+    "actor_rollout_ref.actor.optim.clip_grad=1e9",
+    "actor_rollout_ref.actor.optim.lr=1e-1",
+    "actor_rollout_ref.actor.ppo_epochs=2",
     "actor_rollout_ref.actor.kl_loss_coef=0.1",
     "mgrpo.layer_weight=0",
 ]
-# Adam's first step is lr · g / (|g| + eps): parameters whose gradient is below ~eps move by less than lr in
-# either run, so differences are compared to lr. 1e-3 · lr leaves room for float reordering only.
-TOLERANCE = 1e-3 * 1e-3
+# Largest parameter difference between the two runs, relative to the largest step: float reordering only
+# (other row counts per micro-batch, other padding widths).
+RELATIVE_TOLERANCE = 1e-4
 
 
 def _one_update(mode: str, root, overrides=()) -> dict[str, torch.Tensor]:
@@ -60,7 +67,7 @@ def test_layer_weight_zero_moves_the_parameters_as_verls_grpo_on_the_layer_one_r
     initial, mgrpo, grpo, metrics = updates
     assert metrics["mgrpo/layer2/kept"] > 0 and metrics["mgrpo/layer2/samples"] > 0  # layer 2 was in the batch
     largest_step = max(float((grpo[name] - initial[name]).abs().max()) for name in initial)
-    assert largest_step > 0.5e-3  # GRPO's step is about lr
+    assert largest_step > 1e-5  # GRPO moved the parameters
     difference = max(float((mgrpo[name] - grpo[name]).abs().max()) for name in initial)
     print(f"largest GRPO step {largest_step:.3e}; largest MGRPO(layer_weight=0) - GRPO difference {difference:.3e}")
-    assert difference <= TOLERANCE
+    assert difference <= RELATIVE_TOLERANCE * largest_step
