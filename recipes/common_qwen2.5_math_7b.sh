@@ -6,10 +6,12 @@ DATA=${DATA:-$HOME/data/mgrpo}     # python -m verl_mgrpo.data.prepare --output-
 MODEL=${MODEL:-Qwen/Qwen2.5-Math-7B}
 BENCHMARKS=("$DATA/math500_test.parquet" "$DATA/gsm8k_test.parquet" "$DATA/minerva_math_test.parquet"
             "$DATA/olympiadbench_test.parquet")
-# Generation of any model (training and evaluation): vLLM, the 4096-token context, 8 GPUs.
+# Generation of any model (training and evaluation, every method): vLLM, the 4096-token context, 8 GPUs; the
+# same lengths for all, so every method's two-turn validation keeps the same second turns.
 ROLLOUT_OVERRIDES=(
   data.max_prompt_length=1024
   data.max_response_length=3072
+  actor_rollout_ref.rollout.prompt_length=3840  # a second turn / layer-2 query: question + answer + guide
   data.filter_overlong_prompts=True
   actor_rollout_ref.model.use_remove_padding=True
   actor_rollout_ref.rollout.name=vllm
@@ -40,6 +42,7 @@ PAPER_OVERRIDES=(
   actor_rollout_ref.actor.kl_loss_coef=0.001
   actor_rollout_ref.actor.kl_loss_type=low_var_kl
   actor_rollout_ref.actor.entropy_coeff=0
+  actor_rollout_ref.actor.loss_agg_mode=seq-mean-token-mean  # the paper's 1/|o| per sequence, every method
   actor_rollout_ref.ref.log_prob_use_dynamic_bsz=True
   actor_rollout_ref.rollout.n=8
   algorithm.use_kl_in_reward=False

@@ -7,8 +7,7 @@ python -m verl_mgrpo.main_mgrpo "${PAPER_OVERRIDES[@]}" \
   algorithm.adv_estimator=mgrpo \
   mgrpo.num_layers=2 \
   mgrpo.augment_n=8 \
-  actor_rollout_ref.rollout.prompt_length=3840 \
   trainer.experiment_name=mgrpo_qwen2.5_math_7b \
   "$@"
-# rollout.prompt_length holds a layer-2 query (question + a whole answer + guide phrase) and leaves at
-# least 256 tokens of the 4096 context for the correction; longer queries are dropped and counted.
+# rollout.prompt_length (common_qwen2.5_math_7b.sh) holds a layer-2 query (question + a whole answer + guide
+# phrase) and leaves 256 tokens of the 4096 context for the correction; longer queries are dropped and counted.

@@ -18,7 +18,7 @@ python -m verl_mgrpo.star \
   --batch-size 32 \
   --lr 1e-6 \
   --epochs 1 \
-  --generation-overrides "${ROLLOUT_OVERRIDES[@]}" actor_rollout_ref.rollout.prompt_length=3840 \
+  --generation-overrides "${ROLLOUT_OVERRIDES[@]}" \
   --sft-overrides \
     engine.strategy=fsdp2 \
     model.use_remove_padding=True \
@@ -29,4 +29,5 @@ python -m verl_mgrpo.star \
     optim.lr_warmup_steps_ratio=0.03 \
     "trainer.logger=[console,wandb]" \
   "$@"
-# rollout.prompt_length holds the second-turn query (question + a whole first answer + the correction prompt).
+# ROLLOUT_OVERRIDES' rollout.prompt_length holds the second-turn query (question + a whole first answer + the
+# correction prompt), as in every method's evaluation.

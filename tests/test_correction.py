@@ -156,7 +156,7 @@ def qwen_base_tokenizer():
     """Qwen2.5-Math base's layout: eos = pad = <|endoftext|>; the chat turn ends with <|im_end|>."""
     from transformers import AutoTokenizer
 
-    from verl_mgrpo.default_model import QWEN_BASE_LAYOUT_DIR
+    from verl_mgrpo.defaults import QWEN_BASE_LAYOUT_DIR
 
     tokenizer = AutoTokenizer.from_pretrained(QWEN_BASE_LAYOUT_DIR)
     assert tokenizer.eos_token == tokenizer.pad_token == "<|endoftext|>"
@@ -167,7 +167,7 @@ def test_turn_end_of_a_base_model_layout_comes_from_the_chat_template(qwen_base_
     from verl.utils.model import get_generation_config
 
     from verl_mgrpo.correction import end_of_turn_ids
-    from verl_mgrpo.default_model import QWEN_BASE_LAYOUT_DIR
+    from verl_mgrpo.defaults import QWEN_BASE_LAYOUT_DIR
 
     generation_eos = get_generation_config(str(QWEN_BASE_LAYOUT_DIR)).eos_token_id
     ids = end_of_turn_ids(qwen_base_tokenizer, [generation_eos])

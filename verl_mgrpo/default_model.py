@@ -31,10 +31,9 @@ import torch
 
 from verl_mgrpo.data import arith
 from verl_mgrpo.data.prepare import DEFAULT_TEMPLATE, PROMPT_TEMPLATES
+from verl_mgrpo.defaults import MODEL_DIR, QWEN_BASE_LAYOUT_DIR
 from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "assets" / "tiny_model"
-QWEN_BASE_LAYOUT_DIR = DEFAULT_MODEL_DIR.with_name("tiny_model_qwen_base")
 LINKED_FILES = ("model.safetensors", "tokenizer.json", "chat_template.jinja")
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 CHATML_TEMPLATE = (
@@ -203,19 +202,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="train the default model from scratch")
-    build.add_argument("--output", type=Path, default=DEFAULT_MODEL_DIR)
+    build.add_argument("--output", type=Path, default=MODEL_DIR)
     build.add_argument("--steps", type=int, default=1200)
     build.add_argument("--batch-size", type=int, default=64)
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--slip-rate", type=float, default=0.2, help="share of worked examples that self-correct")
     build.add_argument("--recheck-rate", type=float, default=0.15, help="share that re-check after the answer")
     check = commands.add_parser("evaluate", help="accuracy of a model on arith_test")
-    check.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
+    check.add_argument("--model", type=Path, default=MODEL_DIR)
     layout = commands.add_parser("qwen-base-layout", help="the default model with Qwen2.5-Math base's eos layout")
     layout.add_argument("--output", type=Path, default=QWEN_BASE_LAYOUT_DIR)
     args = parser.parse_args()
     if args.command == "qwen-base-layout":
-        write_qwen_base_layout(DEFAULT_MODEL_DIR, args.output)
+        write_qwen_base_layout(MODEL_DIR, args.output)
     elif args.command == "build":
         train(args.output, args.steps, args.batch_size, args.seed, args.slip_rate, args.recheck_rate)
         print(json.dumps(evaluate(args.output)), flush=True)

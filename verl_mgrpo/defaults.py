@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 MODEL_DIR = Path(__file__).resolve().parent / "assets" / "tiny_model"
+# The same model with Qwen2.5-Math base's token layout (eos = pad = <|endoftext|>, turn end <|im_end|>).
+QWEN_BASE_LAYOUT_DIR = MODEL_DIR.with_name("tiny_model_qwen_base")
 ARITH_FILES = ("arith_train", "arith_test")
 
 
@@ -20,9 +22,13 @@ def cache_dir() -> Path:
 def default_path(name: str) -> str:
     if name == "model":
         return str(MODEL_DIR)
+    if name == "model_qwen_base_layout":
+        return str(QWEN_BASE_LAYOUT_DIR)
     if name in ARITH_FILES:
         return str(cache_dir() / "data" / f"{name}.parquet")
-    raise ValueError(f"mgrpo_default: unknown default {name!r}; known: model, {', '.join(ARITH_FILES)}")
+    raise ValueError(
+        f"mgrpo_default: unknown default {name!r}; known: model, model_qwen_base_layout, {', '.join(ARITH_FILES)}"
+    )
 
 
 def ensure_arith_data() -> None:

@@ -71,6 +71,17 @@ def _token_counts(output: DataProto, name: str) -> dict[str, float]:
     return counts
 
 
+def _cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
+    """``{prefix}/cached_prompt_share``: the share of a layer's prompt tokens (corrections and augmentation)
+    that its servers took from their prefix cache, when the backend reports it (sticky routing keeps it high)."""
+    stages = [stage for stage in ("correction", "augmentation") if f"{prefix}/{stage}_cached_prompt_tokens" in metrics]
+    prompt_tokens = sum(metrics[f"{prefix}/{stage}_prompt_tokens"] for stage in stages)
+    if not prompt_tokens:
+        return {}
+    cached = sum(metrics[f"{prefix}/{stage}_cached_prompt_tokens"] for stage in stages)
+    return {f"{prefix}/cached_prompt_share": cached / prompt_tokens}
+
+
 class RayMGRPOTrainer(RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,6 +183,8 @@ class RayMGRPOTrainer(RayPPOTrainer):
             self._layer_metrics(layer, k, metrics)
             layers.append(layer)
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
+        for k in range(2, self.mgrpo.num_layers + 1):
+            metrics.update(_cached_prompt_share(metrics, f"mgrpo/layer{k}"))
         # Every generated token, layer 2+ counting its correction pass too (what a fair comparison spends).
         metrics["mgrpo/rollout_tokens"] = metrics["mgrpo/layer1/response_tokens"] + sum(
             metrics.get(f"mgrpo/layer{k}/{stage}_tokens", 0.0)

@@ -48,7 +48,7 @@ def test_guide_mode_on_arith_and_every_benchmark(prepared_dir, tmp_path):
     assert metrics["method"] == "tiny-guide"
     assert set(metrics["benchmarks"]) == set(counts)
     for values in metrics["benchmarks"].values():
-        assert set(values) == {"acc_t1", "acc_t2", "delta", "i2c", "c2i", "pairs"}
+        assert set(values) == {"acc_t1", "acc_t2", "delta", "i2c", "c2i", "pairs", "dropped"}
     assert metrics["benchmarks"]["arith"]["acc_t1"] >= 0.5  # greedy accuracy of the default model is ~0.9
     assert all(r["second_turn_generated"] and r["guide"] for r in records)
     assert all(r["answer_t1"] and r["pred_t1"] is not None for r in records if r["data_source"] == "arith")

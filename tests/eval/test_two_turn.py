@@ -61,16 +61,26 @@ TABLE = [_record("math", 0, 0, True, True), _record("math", 0, 1, False, True),
 def test_metrics_on_a_hand_made_verdict_table_with_several_samples_per_problem():
     metrics = metrics_by_benchmark(TABLE)
     assert metrics["math"] == pytest.approx({"acc_t1": 0.5, "acc_t2": 0.5, "delta": 0.0, "i2c": 0.25,
-                                             "c2i": 0.25, "pairs": 4})
+                                             "c2i": 0.25, "pairs": 4, "dropped": 0})
     assert metrics["gsm8k"] == pytest.approx({"acc_t1": 0.0, "acc_t2": 1.0, "delta": 1.0, "i2c": 1.0,
-                                              "c2i": 0.0, "pairs": 1})
+                                              "c2i": 0.0, "pairs": 1, "dropped": 0})
+
+
+def test_a_dropped_second_turn_is_counted_and_warned_about_never_scored(caplog):
+    # wrong first answers whose second turn did not fit: scored as t2 = t1 they would halve Δi→c
+    dropped = [dict(_record("gsm8k", p, 0, False, None), second_turn_generated=False) for p in (1, 2)]
+    metrics = metrics_by_benchmark(TABLE + dropped)
+    assert metrics["gsm8k"] == pytest.approx({"acc_t1": 0.0, "acc_t2": 1.0, "delta": 1.0, "i2c": 1.0,
+                                              "c2i": 0.0, "pairs": 1, "dropped": 2})
+    assert "gsm8k: 2 of 3 second turns not generated" in caplog.text
+    assert "| gsm8k | MGRPO | 0.0 | 100.0 | 100.0 | 100.0 | 0.0 | 1 | 2 |" in markdown_table({"MGRPO": metrics})
 
 
 def test_table_has_the_papers_five_columns_in_percent():
     table = markdown_table({"MGRPO": metrics_by_benchmark(TABLE)})
-    assert "| benchmark | method | Acc@t1 | Acc@t2 | Δ(t1,t2) | Δi→c | Δc→i |" in table
-    assert "| math | MGRPO | 50.0 | 50.0 | 0.0 | 25.0 | 25.0 |" in table
-    assert "| gsm8k | MGRPO | 0.0 | 100.0 | 100.0 | 100.0 | 0.0 |" in table
+    assert "| benchmark | method | Acc@t1 | Acc@t2 | Δ(t1,t2) | Δi→c | Δc→i | pairs | dropped t2 |" in table
+    assert "| math | MGRPO | 50.0 | 50.0 | 0.0 | 25.0 | 25.0 | 4 | 0 |" in table
+    assert "| gsm8k | MGRPO | 0.0 | 100.0 | 100.0 | 100.0 | 0.0 | 1 | 0 |" in table
 
 
 def test_outputs_round_trip_and_the_report_is_rebuilt_from_them(tmp_path):
