@@ -5,12 +5,19 @@ from verl.utils.config import omega_conf_to_dataclass
 
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
-from verl_mgrpo.metrics import transition_rates
+from verl_mgrpo.metrics import mixed_group_share, transition_rates
 
 
 def test_transition_rates_hand_computed():
     rates = transition_rates([True, True, False, False, False], [True, False, True, False, True])
     assert rates == pytest.approx({"acc_t1": 0.4, "acc_t2": 0.6, "delta": 0.2, "i2c": 0.4, "c2i": 0.2})
+
+
+def test_mixed_group_share_counts_groups_with_right_and_wrong_samples():
+    correct = [True, False, True, True, False, False, True]
+    groups = ["a", "a", "b", "b", "c", "c", "d"]
+    assert mixed_group_share(correct, groups) == 0.25  # only "a"; "d" has one sample
+    assert mixed_group_share([], []) == 0.0
 
 
 def test_transition_rates_refuse_mismatched_lengths():

@@ -21,3 +21,11 @@ def transition_rates(first_correct, second_correct) -> dict[str, float]:
         "i2c": float((~first & second).mean()),
         "c2i": float((first & ~second).mean()),
     }
+
+
+def mixed_group_share(correct, groups) -> float:
+    """The share of groups holding both right and wrong samples: the groups with a non-zero GRPO advantage."""
+    verdicts: dict = {}
+    for is_correct, group in zip(np.asarray(correct, dtype=bool), groups, strict=True):
+        verdicts.setdefault(group, set()).add(bool(is_correct))
+    return sum(len(v) == 2 for v in verdicts.values()) / len(verdicts) if verdicts else 0.0

@@ -44,7 +44,7 @@ from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
 from verl_mgrpo.eval.records import metrics_by_benchmark, two_turn_records, write_outputs
 from verl_mgrpo.eval.second_turn import second_turn_tokens
-from verl_mgrpo.metrics import transition_rates
+from verl_mgrpo.metrics import mixed_group_share, transition_rates
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY
 from verl_mgrpo.names import SINGLE_TURN_AGENT
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
@@ -276,6 +276,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 f"mgrpo/layer{k}/acc": float((_scores(layer) > 0.5).float().mean()),
                 f"mgrpo/layer{k}/samples": len(layer),
                 f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
+                f"mgrpo/layer{k}/mixed_groups": mixed_group_share(_scores(layer) > 0.5, layer.non_tensor_batch["uid"]),
                 f"mgrpo/layer{k}/response_tokens": float(response_tokens.sum()),
                 f"mgrpo/layer{k}/response_length_mean": float(response_tokens.mean()),
                 f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),
