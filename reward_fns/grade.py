@@ -9,6 +9,7 @@ OlympiadBench before handing it anything:
 - several answers (``$a$, $b$``, ``1, -2``): matched as a multiset, order-free, none missing, none extra.
 - units and thousands separators (``\\text{ degrees}``, ``\\mbox{ inches}^2``, ``1,600``).
 - Minerva's numeric answers: equal at the precision the gold is written to (``1.6`` accepts 1.55 to 1.65).
+- Minerva's golds in Python/numpy notation (``-1./3``, ``np.arcsin(10/13)``): read as the LaTeX they mean.
 
 Everything except :func:`symbolic_equal` is plain string and :mod:`decimal` work on short strings. The
 symbolic step (sympy) can run unboundedly long on hostile input; callers that need a time bound pass a
@@ -48,6 +49,8 @@ _ANY_TEXT = re.compile(_TEXT_COMMAND + r"\{([^{}]*)\}")
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?:([ap])\.?m\.?)?$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _E_NOTATION = re.compile(r"(?<![A-Za-z\\\d.])(\d+(?:\.\d*)?|\.\d+)[eE]([+-]?\d+)(?![A-Za-z\d])")
+_NUMPY_FUNCTION = re.compile(r"\b(?:np|numpy|math)\.(arcsin|arccos|arctan|sin|cos|tan|exp|log|pi)\b")
+_PYTHON_FLOAT = re.compile(r"(?<![\d.])(\d+)\.(?![\d.])")  # "1." in "-1./3"
 
 
 def _canonical_time(text: str) -> str | None:
@@ -57,9 +60,18 @@ def _canonical_time(text: str) -> str | None:
     return f"{int(match.group(1))}:{match.group(2)}{match.group(3) or ''}{'m' if match.group(3) else ''}" if match else None
 
 
+def from_numpy_notation(answer: str) -> str:
+    """``np.arcsin(10/13)`` -> ``\\arcsin(10/13)``, ``-1./3`` -> ``-1/3``: Python/numpy spellings (3 of Minerva's
+    golds) as LaTeX. Only text that names a numpy function or writes a float with a bare trailing dot changes."""
+    if "." not in answer:
+        return answer
+    text = _NUMPY_FUNCTION.sub(lambda m: "\\" + m.group(1), answer)
+    return _PYTHON_FLOAT.sub(r"\1", text) if "/" in text or text != answer else text
+
+
 def clean(answer: str) -> str:
     """Remove what never changes an answer's meaning: delimiters, spacing, sizing, degrees, %, units."""
-    text = answer.replace("$", " ").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    text = from_numpy_notation(answer).replace("$", " ").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     text = text.replace("{,}", ",").replace("~", " ").replace("\\%", "").replace("%", "")
     text = _SPACING.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)

@@ -78,3 +78,20 @@ def test_multi_answer_golds_with_one_answer_missing_fail(prepared_dir, name):
 
     failures = _failures(rows, drop_last, 0.0)
     assert failures == [], f"{len(failures)} of {len(rows)} incomplete answers accepted: {failures[:5]}"
+
+
+# Minerva's golds written in Python/numpy notation, each with its LaTeX spelling and a near miss.
+NUMPY_GOLDS = {
+    "np.arcsin(10/13)": (r"\arcsin\left(\frac{10}{13}\right)", r"\arcsin\left(\frac{10}{11}\right)"),
+    "-1./3": (r"-\frac{1}{3}", r"\frac{1}{3}"),
+    "-3./2": (r"-\frac{3}{2}", r"-\frac{2}{3}"),
+}
+
+
+def test_minerva_numpy_notation_golds_accept_their_latex_and_reject_near_misses(prepared_dir):
+    rows = [(s, g) for s, g in _rows(prepared_dir, "minerva_math_test") if "np." in g or re.search(r"\d\./", g)]
+    assert sorted(g for _, g in rows) == sorted(NUMPY_GOLDS)
+    for source, gold in rows:
+        right, near_miss = NUMPY_GOLDS[gold]
+        assert compute_score(source, f"So the answer is $\\boxed{{{right}}}$.", gold)["score"] == 1.0, gold
+        assert compute_score(source, f"So the answer is $\\boxed{{{near_miss}}}$.", gold)["score"] == 0.0, gold
