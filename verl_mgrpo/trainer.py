@@ -47,6 +47,7 @@ from verl_mgrpo.eval.second_turn import second_turn_tokens
 from verl_mgrpo.metrics import mixed_group_share, transition_rates
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY
 from verl_mgrpo.names import SINGLE_TURN_AGENT
+from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
 from verl_mgrpo.sampling import sample_keys, sample_seeds
 from verl_mgrpo.supported import check_supported
@@ -122,6 +123,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
             default_backend=self.config.trainer.logger,
             config=OmegaConf.to_container(self.config, resolve=True),
         )
+        self._init_dump_executor()  # trainer.rollout_data_dir's writer (veRL's), closed when fit returns
         self.global_steps = 0
         self._load_checkpoint()
         self.checkpoint_manager.update_weights(self.global_steps)
@@ -130,6 +132,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
             pprint(f"Initial validation metrics: {val_metrics}")
             logger.log(data=val_metrics, step=self.global_steps)
             if self.config.trainer.get("val_only", False):
+                self._shutdown_dump_executor()
                 return
         progress_bar = tqdm(total=self.total_training_steps, initial=self.global_steps, desc="Training Progress")
         start_epoch = self.global_steps // len(self.train_dataloader)  # before the increment, as veRL's fit
@@ -157,6 +160,7 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 progress_bar.update(1)
                 self.global_steps += 1
                 if is_last_step:
+                    self._shutdown_dump_executor()
                     progress_bar.close()
                     pprint({k: v for k, v in metrics.items() if k.endswith("/acc") or k.startswith("val-core/")})
                     return
@@ -172,17 +176,21 @@ class RayMGRPOTrainer(RayPPOTrainer):
             layer = self._first_answers(batch, n, validate=False, key_prefix=f"train{self.global_steps}")
         layer.non_tensor_batch[LAYER_KEY] = np.ones(len(layer), dtype=np.int64)
         self._layer_metrics(layer, 1, metrics)
-        layers = [layer]
+        layers, generated = [layer], [layer]
 
         # 2-4. Layers 2..L: correct, select and augment the layer below.
         for k in range(2, self.mgrpo.num_layers + 1):
             with marked_timer(f"gen_layer{k}", timing_raw):
-                layer = self._correction_layer(layers[-1], k, metrics)
+                layer = self._correction_layer(layers[-1], k, metrics, generated)
             if layer is None:
                 break
             self._layer_metrics(layer, k, metrics)
             layers.append(layer)
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
+        rollout_data_dir = self.config.trainer.get("rollout_data_dir", None)
+        if rollout_data_dir:  # veRL's dump, with every layer's rows
+            rows, columns = dump_batch(generated, self.tokenizer.pad_token_id)
+            self._log_rollout_data(rows, columns, timing_raw, rollout_data_dir)
         for k in range(2, self.mgrpo.num_layers + 1):
             metrics.update(_cached_prompt_share(metrics, f"mgrpo/layer{k}"))
         # Every generated token, layer 2+ counting its correction pass too (what a fair comparison spends).
@@ -222,7 +230,8 @@ class RayMGRPOTrainer(RayPPOTrainer):
         output.non_tensor_batch.update(inputs.non_tensor_batch)
         return output
 
-    def _correction_layer(self, below: DataProto, k: int, metrics: dict) -> DataProto | None:
+    def _correction_layer(self, below: DataProto, k: int, metrics: dict, generated: list) -> DataProto | None:
+        """Layer k from the layer below (``None`` if nothing is kept); every batch it generates joins ``generated``."""
         prefix = f"mgrpo/layer{k}"
         # 2. Correction: q'_i = q ⊕ o_i ⊕ p_guide for every response of the layer below; one continuation each.
         queries = correction_queries(
@@ -242,6 +251,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
         parent_correct = _scores(below).numpy()[corrections.non_tensor_batch[PARENT_KEY]] > 0.5
         rates = transition_rates(parent_correct, correct)
         kept = select_correct(_scores(corrections))
+        corrections.non_tensor_batch[STAGE_KEY] = np.full(len(corrections), "correction", dtype=object)
+        corrections.non_tensor_batch[KEPT_KEY] = np.isin(np.arange(len(corrections)), kept)
+        generated.append(corrections)
         metrics.update(
             {
                 f"{prefix}/correction_acc": rates["acc_t2"],
@@ -264,6 +276,9 @@ class RayMGRPOTrainer(RayPPOTrainer):
         if self.mgrpo.augment_n > 0:
             augmented = augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)
             augmented = self._generate(augmented, f"layer{k}/augmentation")
+            augmented.non_tensor_batch[STAGE_KEY] = np.full(len(augmented), "augmentation", dtype=object)
+            augmented.non_tensor_batch[KEPT_KEY] = np.ones(len(augmented), dtype=bool)  # samples of kept queries
+            generated.append(augmented)
             metrics.update(_token_counts(augmented, f"{prefix}/augmentation"))
             groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)

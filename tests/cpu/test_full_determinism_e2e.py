@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow
 
 OVERRIDES = ["actor_rollout_ref.rollout.full_determinism=True", "trainer.val_before_train=False",
              "trainer.test_freq=-1", "data.train_batch_size=4", "actor_rollout_ref.actor.ppo_mini_batch_size=4",
-             "trainer.total_training_steps=2", "mgrpo.augment_n=4"]
+             "trainer.total_training_steps=2", "mgrpo.augment_n=4", "actor_rollout_ref.rollout.agent.num_workers=8"]
 
 
 def test_layer_two_samples_differ_and_a_rerun_repeats_them(tmp_path):

@@ -18,7 +18,8 @@ COMMON = ["trainer.val_before_train=False", "trainer.test_freq=-1", "data.train_
 def two_layers(tmp_path_factory):
     root = tmp_path_factory.mktemp("mgrpo")
     run_main(COMMON + ["trainer.total_training_steps=3", "trainer.save_freq=3",
-                       f"trainer.default_local_dir={root / 'checkpoints'}"], root / "metrics.jsonl", cwd=root)
+                       f"trainer.default_local_dir={root / 'checkpoints'}", f"trainer.rollout_data_dir={root / 'rollouts'}"],
+             root / "metrics.jsonl", cwd=root)
     return root, read_metrics(root / "metrics.jsonl")
 
 
@@ -50,6 +51,24 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
             data["mgrpo/layer2/augmentation_prompt_tokens"] - data["mgrpo/layer2/samples"])
     for data in metrics.values():
         assert data["mgrpo/layer2/correction_cached_prompt_tokens"] > 0.8 * data["mgrpo/layer2/correction_prompt_tokens"]
+
+
+def test_the_rollout_dump_holds_every_layers_rows_with_their_lineage(two_layers):
+    import json
+
+    root, metrics = two_layers
+    for step, data in metrics.items():
+        rows = [json.loads(line) for line in (root / "rollouts" / f"{step}.jsonl").open()]
+        stages = [row["stage"] for row in rows]
+        assert stages.count("answer") == 32 and stages.count("correction") == 32
+        assert stages.count("augmentation") == data.get("mgrpo/layer2/samples", 0)
+        corrections = [row for row in rows if row["stage"] == "correction"]
+        assert sum(row["kept"] for row in corrections) == data["mgrpo/layer2/kept"]
+        answers = {row["sample_key"]: row for row in rows if row["stage"] == "answer"}
+        for row in corrections:
+            assert row["layer"] == 2 and row["guide"] and row["sample_key"] in answers
+            assert row["kept"] == (row["score"] > 0.5)
+            assert row["input"].endswith(row["guide"])  # q ⊕ o ⊕ p_guide, decoded
 
 
 def test_mgrpo_checkpoint_converts_with_verls_model_merger(two_layers, tmp_path):
