@@ -47,3 +47,15 @@ def test_every_problem_is_listed_with_its_key(config):
         _check(config)
     assert "algorithm.adv_estimator=grpo" in str(error.value)
     assert "actor_rollout_ref.actor.ppo_mini_batch_size" in str(error.value)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("trainer.critic_warmup", 2, "trainer.critic_warmup=2: MGRPO has no critic"),
+    ("skip.rollout.enable", True, "skip.rollout.enable=True: RolloutSkip replays one cached generation"),
+])
+def test_settings_mgrpo_cannot_honour_are_refused_by_name(config, key, value, message):
+    from omegaconf import OmegaConf
+
+    OmegaConf.update(config, key, value)
+    with pytest.raises(ValueError, match=message):
+        _check(config)

@@ -148,3 +148,33 @@ def test_every_augmentation_sample_has_its_own_seed_and_a_rerun_repeats_them():
     augmentation_seeds = runs[0][1][:3]  # the 3 samples of the one kept query (then padding rows)
     assert len(set(augmentation_seeds)) == 3
     assert set(augmentation_seeds).isdisjoint(runs[0][0][:2])  # and none is a correction's seed
+
+
+class ProfiledTrainer:
+    """Records what StepProfiler asks of veRL's profiling helpers."""
+
+    def __init__(self, steps, continuous):
+        self.config = OmegaConf.create({"global_profiler": {"steps": steps, "profile_continuous_steps": continuous}})
+        self.global_steps, self.calls = 1, []
+
+    def _start_profiling(self, do_profile):
+        self.calls.append(("start", self.global_steps, do_profile))
+
+    def _stop_profiling(self, do_profile, run_command=False):
+        self.calls.append(("stop", self.global_steps, do_profile, run_command))
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_step_profiler_profiles_the_listed_steps_as_verls_fit_does(continuous):
+    from verl_mgrpo.loop_features import StepProfiler
+
+    trainer = ProfiledTrainer([2, 3], continuous)
+    profiler = StepProfiler(trainer)
+    for step in (1, 2, 3, 4):
+        trainer.global_steps = step
+        profiler.start({})
+        profiler.stop({}, is_last_step=step == 4)
+    started = [step for kind, step, do, *_ in trainer.calls if kind == "start" and do]
+    stopped = [step for kind, step, do, *_ in trainer.calls if kind == "stop" and do]
+    assert (started, stopped) == (([2], [3]) if continuous else ([2, 3], [2, 3]))  # one window, or one per step
+    assert [step for kind, step, _, *finish in trainer.calls if kind == "stop" and finish[0]] == [3]

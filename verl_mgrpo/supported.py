@@ -20,6 +20,13 @@ def check_supported(config, use_critic: bool, use_rm: bool, max_position_embeddi
         problems.append(f"algorithm.adv_estimator={config.algorithm.adv_estimator}: use {ESTIMATOR_NAME}")
     if use_critic or use_rm or config.algorithm.use_kl_in_reward:
         problems.append("MGRPO trains with rule rewards and KL loss only: no critic, reward model or KL reward")
+    if config.trainer.get("critic_warmup", 0):
+        problems.append(f"trainer.critic_warmup={config.trainer.critic_warmup}: MGRPO has no critic to warm up; use 0")
+    if config.get("skip", {}).get("rollout", {}).get("enable", False):
+        problems.append(
+            "skip.rollout.enable=True: RolloutSkip replays one cached generation per step, and an MGRPO step makes "
+            "several (answers, corrections, augmentation); use False"
+        )
     if config.actor_rollout_ref.actor.ppo_mini_batch_size != config.data.train_batch_size:
         problems.append(
             "set actor_rollout_ref.actor.ppo_mini_batch_size = data.train_batch_size: each step makes one "

@@ -17,7 +17,6 @@ With ``mgrpo.num_layers=1`` it is veRL's own ``fit``, unchanged. The maths lives
 
 import random
 import uuid
-from pathlib import Path
 from pprint import pprint
 
 import numpy as np
@@ -27,14 +26,12 @@ from tqdm import tqdm
 from transformers import AutoConfig
 from verl import DataProto
 from verl.protocol import pad_dataproto_to_divisor, unpad_dataproto
-from verl.trainer.ppo.metric_utils import compute_data_metrics, compute_throughout_metrics, compute_timing_metrics
 from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 from verl.trainer.ppo.reward import extract_reward
 from verl.utils.config import omega_conf_to_dataclass
 from verl.utils.fs import copy_to_local
 from verl.utils.model import get_generation_config
 from verl.workers.rollout.utils import get_max_position_embeddings
-from verl.utils.debug.metrics import calculate_debug_metrics
 from verl.utils.metric import reduce_metrics
 from verl.utils.profiler import marked_timer
 from verl.utils.tracking import Tracking
@@ -42,11 +39,11 @@ from verl.utils.tracking import Tracking
 from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
-from verl_mgrpo.eval.records import metrics_by_benchmark, two_turn_records, write_outputs
-from verl_mgrpo.eval.second_turn import second_turn_tokens
+from verl_mgrpo.eval.validation import TwoTurnValidation
 from verl_mgrpo.metrics import mixed_group_share, transition_rates
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY
 from verl_mgrpo.names import SINGLE_TURN_AGENT
+from verl_mgrpo.loop_features import LoopFeatures, StepProfiler
 from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
 from verl_mgrpo.sampling import sample_keys, sample_seeds
@@ -83,7 +80,7 @@ def _cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
     return {f"{prefix}/cached_prompt_share": cached / prompt_tokens}
 
 
-class RayMGRPOTrainer(RayPPOTrainer):
+class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
@@ -137,10 +134,14 @@ class RayMGRPOTrainer(RayPPOTrainer):
         progress_bar = tqdm(total=self.total_training_steps, initial=self.global_steps, desc="Training Progress")
         start_epoch = self.global_steps // len(self.train_dataloader)  # before the increment, as veRL's fit
         self.global_steps += 1
+        self.max_steps_duration = 0  # read by the ESI-expiry save
+        self.profiler = StepProfiler(self)
         for epoch in range(start_epoch, self.config.trainer.total_epochs):
             for batch_dict in self.train_dataloader:
+                self._finalize_async_calls(blocking=False)
                 metrics, timing_raw = {}, {}
                 is_last_step = self.global_steps >= self.total_training_steps
+                self.profiler.start(timing_raw)
                 with marked_timer("step", timing_raw):
                     # MGRPO stages 1-4: every layer's generation; then the replicas sleep.
                     layers = self._rollout_layers(DataProto.from_single_dict(batch_dict), metrics, timing_raw)
@@ -151,19 +152,27 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 ):
                     with marked_timer("testing", timing_raw):
                         metrics.update(self._validate())
+                self.profiler.stop(timing_raw, is_last_step)
+                self.max_steps_duration = max(self.max_steps_duration, timing_raw["step"])
                 metrics.update({"training/global_step": self.global_steps, "training/epoch": epoch})
-                metrics.update(compute_data_metrics(batch=batch, use_critic=False))
-                metrics.update(compute_timing_metrics(batch=batch, timing_raw=timing_raw))
-                n_gpus = self.resource_pool_manager.get_n_gpus()
-                metrics.update(compute_throughout_metrics(batch=batch, timing_raw=timing_raw, n_gpus=n_gpus))
+                self._step_metrics(batch, timing_raw, metrics)
                 logger.log(data=metrics, step=self.global_steps)
                 progress_bar.update(1)
                 self.global_steps += 1
                 if is_last_step:
+                    self._finalize_async_calls(blocking=True)
                     self._shutdown_dump_executor()
                     progress_bar.close()
                     pprint({k: v for k, v in metrics.items() if k.endswith("/acc") or k.startswith("val-core/")})
                     return
+                if hasattr(self.train_dataset, "on_batch_end"):  # a dataset that adapts to training, as in veRL
+                    self.train_dataset.on_batch_end(batch=batch)
+        self._shutdown_dump_executor()
+
+    def _finalize_async_calls(self, blocking: bool) -> None:
+        """veRL's fit waits here for the actor's asynchronous calls (an async checkpoint save) when it has any."""
+        if hasattr(self.actor_rollout_wg, "async_calls_finalize_fn_exec"):
+            self.actor_rollout_wg.async_calls_finalize_fn_exec(blocking=blocking)
 
     # --- stages 1-4: generation ------------------------------------------------------------------------------
 
@@ -171,6 +180,8 @@ class RayMGRPOTrainer(RayPPOTrainer):
         """Every layer's samples, generated before the replicas sleep."""
         n = self.config.actor_rollout_ref.rollout.n
         batch.meta_info["temperature"] = self.config.actor_rollout_ref.rollout.temperature
+        if self.profiler.current:
+            self.llm_server_manager.start_profile()
         # 1. Layer 1: G samples per question, scored by the reward as they finish.
         with marked_timer("gen", timing_raw):
             layer = self._first_answers(batch, n, validate=False, key_prefix=f"train{self.global_steps}")
@@ -187,6 +198,8 @@ class RayMGRPOTrainer(RayPPOTrainer):
             self._layer_metrics(layer, k, metrics)
             layers.append(layer)
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
+        if self.profiler.current:
+            self.llm_server_manager.stop_profile()
         rollout_data_dir = self.config.trainer.get("rollout_data_dir", None)
         if rollout_data_dir:  # veRL's dump, with every layer's rows
             rows, columns = dump_batch(generated, self.tokenizer.pad_token_id)
@@ -298,45 +311,6 @@ class RayMGRPOTrainer(RayPPOTrainer):
             }
         )
 
-    # --- validation: two turns --------------------------------------------------------------------------------
-
-    def _validate(self, merged: bool = False):
-        """Answer (t1), then a second turn (t2: ``mgrpo.val_second_turn``). Logs veRL's own validation
-        metrics for the first answers (``val-core/{source}/acc/mean@n``, as any veRL run) and the paper's
-        five numbers per source under ``val-core/{source}/two_turn/``."""
-        if merged or self.mgrpo.val_second_turn == "none":
-            return super()._validate(merged=merged)
-        second_turn = second_turn_tokens(
-            self.tokenizer, self.mgrpo.val_second_turn, self.mgrpo.guide_phrases, self.mgrpo.guide_separator,
-            self.mgrpo.think_end, self.generation_eos_ids,
-        )
-        guide_rng = random.Random(self.mgrpo.seed)  # the same guides at every validation
-        n = self.config.actor_rollout_ref.rollout.val_kwargs.n
-        records, sources, uids, first_scores = [], [], [], []
-        for index, test_data in enumerate(self.val_dataloader):
-            key_prefix = f"val{self.global_steps}.{index}"
-            first = self._first_answers(DataProto.from_single_dict(test_data), n, validate=True, key_prefix=key_prefix)
-            queries = correction_queries(
-                first, second_turn, self.config.actor_rollout_ref.rollout.prompt_length, guide_rng, next_layer=2
-            )
-            second = self._generate(queries.batch, "second_turn", validate=True) if len(queries.batch) else queries.batch
-            records += two_turn_records(first, second, self.tokenizer, self.mgrpo.val_second_turn)
-            sources.append(first.non_tensor_batch["data_source"])
-            uids += list(first.non_tensor_batch["uid"])
-            first_scores += _scores(first).tolist()
-        first_correct = [float(r["correct_t1"]) for r in records]
-        metrics = self._val_metrics_update(
-            np.concatenate(sources), uids, {"reward": first_scores, "acc": first_correct}, []
-        )
-        for source, rates in metrics_by_benchmark(records).items():
-            metrics.update({f"val-core/{source}/two_turn/{key}": value for key, value in rates.items()})
-        if self.mgrpo.val_output_dir:
-            output_dir = Path(self.mgrpo.val_output_dir)
-            if not self.config.trainer.get("val_only", False):
-                output_dir = output_dir / f"global_step_{self.global_steps}"
-            write_outputs(records, output_dir, self.mgrpo.val_method_name)
-        return metrics
-
     # --- stage 5: one update on all groups --------------------------------------------------------------------
 
     def _update(self, layers: list[DataProto], metrics: dict, timing_raw: dict, is_last_step: bool) -> DataProto:
@@ -345,20 +319,12 @@ class RayMGRPOTrainer(RayPPOTrainer):
         # MGRPO's batch size varies with the kept corrections, but veRL splits it evenly over workers and
         # micro-batches: pad with rows that carry no loss.
         batch = pad_rows(merged, -len(merged) % self._batch_multiple())
-        # MGRPO: each row's term of the objective, and each term's normalisers over the whole (one) mini-batch.
-        batch.batch[LOSS_TERM_KEY] = loss_terms(batch.non_tensor_batch[LAYER_KEY])
-        batch.meta_info[NORMALISERS_KEY] = term_normalisers(batch.batch[LOSS_TERM_KEY], batch.batch["response_mask"])
         if self.config.trainer.balance_batch:
             self._balance_batch(batch, metrics=metrics)
         batch.meta_info["global_token_num"] = torch.sum(batch.batch["attention_mask"], dim=-1).tolist()
         with marked_timer("reward", timing_raw):
             reward_tensor, reward_extra_infos = extract_reward(batch)
-        with marked_timer("old_log_prob", timing_raw):
-            old_log_prob, _ = self._compute_old_log_prob(batch)
-            old_log_prob.batch.pop("entropys")
-            batch = batch.union(old_log_prob)
-            if "rollout_log_probs" in batch.batch.keys():
-                metrics.update(calculate_debug_metrics(batch))
+        batch = self._old_log_probs(batch, metrics, timing_raw)
         if self.use_reference_policy:
             with marked_timer("ref", timing_raw):
                 batch = batch.union(self._compute_ref_log_prob(batch))
@@ -374,12 +340,14 @@ class RayMGRPOTrainer(RayPPOTrainer):
                 config=self.config.algorithm,
             )
             batch.batch["advantages"], batch.batch["returns"] = advantages, returns
+            batch = self._rollout_correction(batch, metrics)  # may reject tokens: normalise after it
+        # MGRPO: each row's term of the objective, and each term's normalisers over the whole (one) mini-batch.
+        batch.batch[LOSS_TERM_KEY] = loss_terms(batch.non_tensor_batch[LAYER_KEY])
+        batch.meta_info[NORMALISERS_KEY] = term_normalisers(batch.batch[LOSS_TERM_KEY], batch.batch["response_mask"])
         with marked_timer("update_actor", timing_raw):
             actor_output = self._update_actor_once(batch)
         metrics.update(reduce_metrics(actor_output.meta_info["metrics"]))
-        if self.config.trainer.save_freq > 0 and (
-            is_last_step or self.global_steps % self.config.trainer.save_freq == 0
-        ):
+        if self._must_save(is_last_step):
             with marked_timer("save_checkpoint", timing_raw):
                 self._save_checkpoint()
         with marked_timer("update_weights", timing_raw):
