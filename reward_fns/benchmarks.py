@@ -35,9 +35,13 @@ ALIASES = {
 }
 
 
+def accepted_data_sources() -> list[str]:
+    return sorted(BENCHMARKS) + sorted(ALIASES)
+
+
 def benchmark_for(data_source: str) -> Benchmark:
     name = ALIASES.get(data_source, data_source)
     if name not in BENCHMARKS:
-        accepted = sorted(BENCHMARKS) + sorted(ALIASES)
-        raise ValueError(f"reward_fns: unknown data_source {data_source!r}; accepted: {', '.join(accepted)}")
+        accepted = ", ".join(accepted_data_sources())
+        raise ValueError(f"reward_fns: unknown data_source {data_source!r}; accepted: {accepted}")
     return BENCHMARKS[name]

@@ -34,8 +34,11 @@ def use_cpu_runtime(config: DictConfig) -> None:
 
 def run(config: DictConfig, task_runner_class=None) -> None:
     """veRL's ``run_ppo`` with MGRPO's TaskRunner (or a subclass of it: ``task_runner_class``)."""
+    from verl_mgrpo.data.contract import check_data
+
     if config.trainer.device == "cpu":
         use_cpu_runtime(config)
+    check_data(config)  # every train/val row usable, before any Ray worker starts
     # veRL's trainer modules ask for the platform when imported: import them only now.
     from verl.trainer.main_ppo import run_ppo
     from verl.utils.device import auto_set_device

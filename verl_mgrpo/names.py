@@ -7,6 +7,7 @@ imports) reads must therefore live here, in a module that imports nothing from v
 
 HF_ROLLOUT_NAME = "hf"  # the transformers rollout backend (verl_mgrpo.cpu.hf_rollout)
 ESTIMATOR_NAME = "mgrpo"  # algorithm.adv_estimator
+REWARD_MANAGER_NAME = "mgrpo"  # reward.reward_manager.name that grades each row by its data_source
 SINGLE_TURN_AGENT = "mgrpo_single_turn"  # layer-1 agent loop (sticky request ids)
 CONTINUATION_AGENT = "mgrpo_continuation"  # layer-k agent loop (continues given token ids)
 

@@ -13,8 +13,8 @@ from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManage
 from verl.utils.reward_score import default_compute_score
 
 import reward_fns
+from verl_mgrpo.names import REWARD_MANAGER_NAME
 
-DISPATCHING_MANAGER = "mgrpo"
 BENCHMARK_MANAGERS = {f"mgrpo_{name}": name for name in ("math", "gsm8k", "minerva_math", "olympiadbench")}
 
 
@@ -35,6 +35,6 @@ class AnswerRewardManager(NaiveRewardManager):
         super().__init__(config, tokenizer, compute_score, **kwargs)
 
 
-register(DISPATCHING_MANAGER)(AnswerRewardManager)
+register(REWARD_MANAGER_NAME)(AnswerRewardManager)
 for _name, _benchmark in BENCHMARK_MANAGERS.items():
     register(_name)(type(f"AnswerRewardManager_{_benchmark}", (AnswerRewardManager,), {"benchmark": _benchmark}))
