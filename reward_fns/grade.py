@@ -11,7 +11,8 @@ OlympiadBench before handing it anything:
 - Minerva's numeric answers: equal at the precision the gold is written to (``1.6`` accepts 1.55 to 1.65).
 - Minerva's golds in Python/numpy notation (``-1./3``, ``np.arcsin(10/13)``): read as the LaTeX they mean.
 
-Everything except :func:`symbolic_equal` is plain string and :mod:`decimal` work on short strings. The
+Constant arithmetic (``\\frac{3}{4}`` against ``\\frac{3}{5}``) is decided by :mod:`reward_fns.arithmetic` without
+sympy. Everything except :func:`symbolic_equal` is plain string and :mod:`decimal` work on short strings. The
 symbolic step (sympy) can run unboundedly long on hostile input; callers that need a time bound pass a
 sandboxed version of it as ``symbolic`` (see :mod:`reward_fns.sandbox`).
 """
@@ -19,7 +20,10 @@ sandboxed version of it as ``symbolic`` (see :mod:`reward_fns.sandbox`).
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Callable
+
+from reward_fns.arithmetic import arithmetic_verdict
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,10 @@ def items_equal(gold: str, pred: str, policy: GradingPolicy, symbolic: SymbolicC
         return items_equal(gold, pred_sides[1], policy, symbolic)
     if gold_sides and not pred_sides and _is_plain_name(gold_sides[0]):  # "5" for gold "x = 5"
         return items_equal(gold_sides[1], pred, policy, symbolic)
+    if not (policy.significant_figures and gold_number):  # (a measurement's tolerance is symbolic_equal's)
+        verdict = arithmetic_verdict(gold, pred)  # constants: decided without sympy
+        if verdict is not None:
+            return verdict
     return symbolic(gold, pred, policy)
 
 
@@ -268,13 +276,21 @@ def answers_match(gold: str, pred: str, policy: GradingPolicy, symbolic: Symboli
 # --- the symbolic step ---------------------------------------------------------------------------------------
 
 
-def symbolic_equal(gold: str, pred: str, policy: GradingPolicy) -> bool:
-    """math-verify's parse + verify, without its signal-based timeouts (they fail off the main thread)."""
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+@lru_cache(maxsize=4096)
+def _parsed(answer: str) -> tuple:
+    """math-verify's parse of one answer. Cached: in training one gold is graded against every sample of its
+    group and its corrections, and right answers repeat; the ANTLR parse is most of math-verify's time."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
     configs = [LatexExtractionConfig(), ExprExtractionConfig()]
-    gold_parsed = parse(f"${gold}$", extraction_config=configs, parsing_timeout=None)
-    pred_parsed = parse(f"${pred}$", extraction_config=configs, parsing_timeout=None)
+    return tuple(parse(f"${answer}$", extraction_config=configs, parsing_timeout=None))
+
+
+def symbolic_equal(gold: str, pred: str, policy: GradingPolicy) -> bool:
+    """math-verify's parse + verify, without its signal-based timeouts (they fail off the main thread)."""
+    from math_verify import verify
+
+    gold_parsed, pred_parsed = list(_parsed(gold)), list(_parsed(pred))
     if not gold_parsed or not pred_parsed:
         return False
     gold_number = as_number(gold)
