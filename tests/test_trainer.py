@@ -15,7 +15,8 @@ from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY, SEED_KEY
-from verl_mgrpo.trainer import RayMGRPOTrainer, _token_counts
+from verl_mgrpo.metrics import token_counts
+from verl_mgrpo.trainer import RayMGRPOTrainer
 
 # RayMGRPOTrainer.fit mirrors this version of veRL's fit around the MGRPO stages. When veRL changes it, this
 # fails: review the difference against RayMGRPOTrainer.fit, then update the hash.
@@ -102,9 +103,9 @@ def test_kept_corrections_are_augmented_into_one_group_each():
 
 def test_token_counts_include_prefix_cache_hits_only_when_the_backend_reports_them():
     output = _rows([[1, 2, 3], [4]], [[5, EOS], [6, 7, EOS]], [1.0, 0.0])
-    assert _token_counts(output, "correction") == {"correction_tokens": 5.0, "correction_prompt_tokens": 4.0}
+    assert token_counts(output, "correction") == {"correction_tokens": 5.0, "correction_prompt_tokens": 4.0}
     output.non_tensor_batch[CACHED_PROMPT_TOKENS_KEY] = np.array([2, None], dtype=object)  # None: not reported
-    assert _token_counts(output, "augmentation")["augmentation_cached_prompt_tokens"] == 2.0
+    assert token_counts(output, "augmentation")["augmentation_cached_prompt_tokens"] == 2.0
 
 
 def test_every_generated_batch_is_collected_for_the_rollout_dump_with_its_stage():

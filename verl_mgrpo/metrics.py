@@ -1,10 +1,13 @@
 """Self-correction metrics, shared by training (per step) and two-turn evaluation.
 
-The paper's five numbers from (first answer right?, second answer right?) pairs: Acc@t1, Acc@t2,
+Per step, the layer metrics MGRPO logs (``layer_metrics``, ``token_counts``, ``cached_prompt_share``). And
+the paper's five numbers from (first answer right?, second answer right?) pairs: Acc@t1, Acc@t2,
 Δ(t1,t2) = Acc@t2 - Acc@t1, Δi→c (wrong then right, as a fraction of all pairs) and Δc→i (right then wrong).
 """
 
 import numpy as np
+
+from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY
 
 
 def transition_rates(first_correct, second_correct) -> dict[str, float]:
@@ -29,3 +32,52 @@ def mixed_group_share(correct, groups) -> float:
     for is_correct, group in zip(np.asarray(correct, dtype=bool), groups, strict=True):
         verdicts.setdefault(group, set()).add(bool(is_correct))
     return sum(len(v) == 2 for v in verdicts.values()) / len(verdicts) if verdicts else 0.0
+
+
+# --- per-step metrics of generation calls and layers (on veRL batches) ------------------------------------------
+
+def scores(batch):
+    """Each row's outcome reward (veRL's per-token ``rm_scores`` summed)."""
+    return batch.batch["rm_scores"].sum(dim=-1)
+
+
+def token_counts(output, name: str) -> dict[str, float]:
+    """Metrics ``{name}_tokens`` and ``{name}_prompt_tokens``: tokens a generation call produced and was prompted
+    with; and ``{name}_cached_prompt_tokens``, the prompt tokens its server took from a prefix cache (when the
+    rollout backend reports them: the hf backend does)."""
+    prompt_width = output.batch["prompts"].shape[1]
+    counts = {
+        f"{name}_tokens": float(output.batch["response_mask"].sum()),
+        f"{name}_prompt_tokens": float(output.batch["attention_mask"][:, :prompt_width].sum()),
+    }
+    cached = output.non_tensor_batch.get(CACHED_PROMPT_TOKENS_KEY)
+    if cached is not None:
+        counts[f"{name}_cached_prompt_tokens"] = float(sum(c or 0 for c in cached))
+    return counts
+
+
+def cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
+    """``{prefix}/cached_prompt_share``: the share of a layer's prompt tokens (corrections and augmentation)
+    that its servers took from their prefix cache, when the backend reports it (sticky routing keeps it high)."""
+    stages = [stage for stage in ("correction", "augmentation") if f"{prefix}/{stage}_cached_prompt_tokens" in metrics]
+    prompt_tokens = sum(metrics[f"{prefix}/{stage}_prompt_tokens"] for stage in stages)
+    if not prompt_tokens:
+        return {}
+    cached = sum(metrics[f"{prefix}/{stage}_cached_prompt_tokens"] for stage in stages)
+    return {f"{prefix}/cached_prompt_share": cached / prompt_tokens}
+
+
+def layer_metrics(layer, k: int) -> dict[str, float]:
+    """Layer k's step metrics: accuracy, sizes, the share of groups with a signal, token counts."""
+    right = scores(layer) > 0.5
+    response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
+    prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
+    return {
+        f"mgrpo/layer{k}/acc": float(right.float().mean()),
+        f"mgrpo/layer{k}/samples": len(layer),
+        f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
+        f"mgrpo/layer{k}/mixed_groups": mixed_group_share(right, layer.non_tensor_batch["uid"]),
+        f"mgrpo/layer{k}/response_tokens": float(response_tokens.sum()),
+        f"mgrpo/layer{k}/response_length_mean": float(response_tokens.mean()),
+        f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),
+    }

@@ -12,7 +12,9 @@ All generation (1-4) runs before the rollout replicas are put to sleep. ``fit`` 
 sleeps them right after its one generation call; it reuses RayPPOTrainer's helpers for everything else and
 ``tests/test_trainer.py`` pins a hash of veRL's ``fit`` so an upstream change is reviewed, not drifted from.
 With ``mgrpo.num_layers=1`` it is veRL's own ``fit``, unchanged. The maths lives in
-:mod:`verl_mgrpo.correction`, :mod:`verl_mgrpo.advantage` and :mod:`verl_mgrpo.metrics`.
+:mod:`verl_mgrpo.correction`, :mod:`verl_mgrpo.advantage`, :mod:`verl_mgrpo.objective` (the loss:
+J_layer1 + layer_weight · J_layer2) and :mod:`verl_mgrpo.metrics`; veRL's loop features that ``fit`` keeps are in
+:mod:`verl_mgrpo.loop_features`, two-turn validation in :mod:`verl_mgrpo.eval.validation`.
 """
 
 import random
@@ -30,54 +32,23 @@ from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 from verl.trainer.ppo.reward import extract_reward
 from verl.utils.config import omega_conf_to_dataclass
 from verl.utils.fs import copy_to_local
-from verl.utils.model import get_generation_config
-from verl.workers.rollout.utils import get_max_position_embeddings
 from verl.utils.metric import reduce_metrics
+from verl.utils.model import get_generation_config
 from verl.utils.profiler import marked_timer
 from verl.utils.tracking import Tracking
+from verl.workers.rollout.utils import get_max_position_embeddings
 
 from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
 from verl_mgrpo.eval.validation import TwoTurnValidation
-from verl_mgrpo.metrics import mixed_group_share, transition_rates
-from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY
-from verl_mgrpo.names import SINGLE_TURN_AGENT
 from verl_mgrpo.loop_features import LoopFeatures, StepProfiler
-from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
+from verl_mgrpo.metrics import cached_prompt_share, layer_metrics, scores, token_counts, transition_rates
+from verl_mgrpo.names import LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY, SINGLE_TURN_AGENT
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
+from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
 from verl_mgrpo.sampling import sample_keys, sample_seeds
 from verl_mgrpo.supported import check_supported
-
-
-def _scores(batch: DataProto) -> torch.Tensor:
-    return batch.batch["rm_scores"].sum(dim=-1)
-
-
-def _token_counts(output: DataProto, name: str) -> dict[str, float]:
-    """Metrics ``{name}_tokens`` and ``{name}_prompt_tokens``: tokens a generation call produced and was prompted
-    with; and ``{name}_cached_prompt_tokens``, the prompt tokens its server took from a prefix cache (when the
-    rollout backend reports them: the hf backend does)."""
-    prompt_width = output.batch["prompts"].shape[1]
-    counts = {
-        f"{name}_tokens": float(output.batch["response_mask"].sum()),
-        f"{name}_prompt_tokens": float(output.batch["attention_mask"][:, :prompt_width].sum()),
-    }
-    cached = output.non_tensor_batch.get(CACHED_PROMPT_TOKENS_KEY)
-    if cached is not None:
-        counts[f"{name}_cached_prompt_tokens"] = float(sum(c or 0 for c in cached))
-    return counts
-
-
-def _cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
-    """``{prefix}/cached_prompt_share``: the share of a layer's prompt tokens (corrections and augmentation)
-    that its servers took from their prefix cache, when the backend reports it (sticky routing keeps it high)."""
-    stages = [stage for stage in ("correction", "augmentation") if f"{prefix}/{stage}_cached_prompt_tokens" in metrics]
-    prompt_tokens = sum(metrics[f"{prefix}/{stage}_prompt_tokens"] for stage in stages)
-    if not prompt_tokens:
-        return {}
-    cached = sum(metrics[f"{prefix}/{stage}_cached_prompt_tokens"] for stage in stages)
-    return {f"{prefix}/cached_prompt_share": cached / prompt_tokens}
 
 
 class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
@@ -186,7 +157,7 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         with marked_timer("gen", timing_raw):
             layer = self._first_answers(batch, n, validate=False, key_prefix=f"train{self.global_steps}")
         layer.non_tensor_batch[LAYER_KEY] = np.ones(len(layer), dtype=np.int64)
-        self._layer_metrics(layer, 1, metrics)
+        metrics.update(layer_metrics(layer, 1))
         layers, generated = [layer], [layer]
 
         # 2-4. Layers 2..L: correct, select and augment the layer below.
@@ -195,7 +166,7 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
                 layer = self._correction_layer(layers[-1], k, metrics, generated)
             if layer is None:
                 break
-            self._layer_metrics(layer, k, metrics)
+            metrics.update(layer_metrics(layer, k))
             layers.append(layer)
         self.checkpoint_manager.sleep_replicas()  # MGRPO: only after the last layer has generated
         if self.profiler.current:
@@ -205,7 +176,7 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
             rows, columns = dump_batch(generated, self.tokenizer.pad_token_id)
             self._log_rollout_data(rows, columns, timing_raw, rollout_data_dir)
         for k in range(2, self.mgrpo.num_layers + 1):
-            metrics.update(_cached_prompt_share(metrics, f"mgrpo/layer{k}"))
+            metrics.update(cached_prompt_share(metrics, f"mgrpo/layer{k}"))
         # Every generated token, layer 2+ counting its correction pass too (what a fair comparison spends).
         metrics["mgrpo/rollout_tokens"] = metrics["mgrpo/layer1/response_tokens"] + sum(
             metrics.get(f"mgrpo/layer{k}/{stage}_tokens", 0.0)
@@ -257,13 +228,13 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         budget = self.correction_budget
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
         corrections = self._generate(queries.batch, f"layer{k}/correction")
-        metrics.update(_token_counts(corrections, f"{prefix}/correction"))
+        metrics.update(token_counts(corrections, f"{prefix}/correction"))
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
-        correct = _scores(corrections).numpy() > 0.5
-        parent_correct = _scores(below).numpy()[corrections.non_tensor_batch[PARENT_KEY]] > 0.5
+        correct = scores(corrections).numpy() > 0.5
+        parent_correct = scores(below).numpy()[corrections.non_tensor_batch[PARENT_KEY]] > 0.5
         rates = transition_rates(parent_correct, correct)
-        kept = select_correct(_scores(corrections))
+        kept = select_correct(scores(corrections))
         corrections.non_tensor_batch[STAGE_KEY] = np.full(len(corrections), "correction", dtype=object)
         corrections.non_tensor_batch[KEPT_KEY] = np.isin(np.arange(len(corrections)), kept)
         generated.append(corrections)
@@ -292,24 +263,9 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
             augmented.non_tensor_batch[STAGE_KEY] = np.full(len(augmented), "augmentation", dtype=object)
             augmented.non_tensor_batch[KEPT_KEY] = np.ones(len(augmented), dtype=bool)  # samples of kept queries
             generated.append(augmented)
-            metrics.update(_token_counts(augmented, f"{prefix}/augmentation"))
+            metrics.update(token_counts(augmented, f"{prefix}/augmentation"))
             groups.append(augmented)
         return groups[0] if len(groups) == 1 else DataProto.concat(groups)
-
-    def _layer_metrics(self, layer: DataProto, k: int, metrics: dict) -> None:
-        response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
-        prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
-        metrics.update(
-            {
-                f"mgrpo/layer{k}/acc": float((_scores(layer) > 0.5).float().mean()),
-                f"mgrpo/layer{k}/samples": len(layer),
-                f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
-                f"mgrpo/layer{k}/mixed_groups": mixed_group_share(_scores(layer) > 0.5, layer.non_tensor_batch["uid"]),
-                f"mgrpo/layer{k}/response_tokens": float(response_tokens.sum()),
-                f"mgrpo/layer{k}/response_length_mean": float(response_tokens.mean()),
-                f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),
-            }
-        )
 
     # --- stage 5: one update on all groups --------------------------------------------------------------------
 
