@@ -125,14 +125,18 @@ def _server(cpu_config, **rollout_settings):
                     replica_rank=0)
 
 
-def _concurrently(server, prompt_ids, requests: list[dict]) -> list[list[int]]:
+def _concurrently(server, prompt_ids, *rounds: list[dict]) -> list[list[list[int]]]:
+    """Each round's requests sent together; all rounds on one event loop (the server's batcher lives on it)."""
     async def run():
-        outputs = await asyncio.gather(*[
-            server.generate(prompt_ids=prompt_ids, sampling_params=params, request_id=f"r{i}")
-            for i, params in enumerate(requests)
-        ])
+        results = []
+        for requests in rounds:
+            outputs = await asyncio.gather(*[
+                server.generate(prompt_ids=prompt_ids, sampling_params=params, request_id=f"r{i}")
+                for i, params in enumerate(requests)
+            ])
+            results.append([output.token_ids for output in outputs])
         server._batcher.cancel()
-        return [output.token_ids for output in outputs]
+        return results
 
     return asyncio.run(run())
 
@@ -140,14 +144,14 @@ def _concurrently(server, prompt_ids, requests: list[dict]) -> list[list[int]]:
 def test_a_seeded_request_samples_from_its_own_seed_whatever_its_batch(cpu_config, prompt_ids):
     server = _server(cpu_config)
     seeded = [{"temperature": 1.0, "max_tokens": 30, "seed": seed} for seed in (1, 2, 3)]
-    first = _concurrently(server, prompt_ids, seeded)
+    first, reversed_order, alone = _concurrently(server, prompt_ids, seeded, seeded[::-1], seeded[1:2])
     assert len({tuple(tokens) for tokens in first}) == 3  # H samples of one query, each its own seed, differ
-    assert _concurrently(server, prompt_ids, seeded[::-1])[::-1] == first  # rerun, in another batch order
-    assert _concurrently(server, prompt_ids, seeded[1:2]) == first[1:2]  # and alone
+    assert reversed_order[::-1] == first  # rerun, in another batch order
+    assert alone == first[1:2]  # and alone
 
 
 def test_full_determinism_seeds_per_replica_so_identical_prompts_sample_alike(cpu_config, prompt_ids):
     # vLLM's behaviour under rollout.full_determinism, the trap MGRPO's per-sample seeds avoid
     server = _server(cpu_config, full_determinism=True)
-    samples = _concurrently(server, prompt_ids, [{"temperature": 1.0, "max_tokens": 30}] * 3)
+    (samples,) = _concurrently(server, prompt_ids, [{"temperature": 1.0, "max_tokens": 30}] * 3)
     assert len({tuple(tokens) for tokens in samples}) == 1
