@@ -16,7 +16,10 @@ class OneUpdateTrainer(RayMGRPOTrainer):
         from verl import DataProto
 
         check = self.config.one_update
-        self.global_steps = 1
+        from verl_mgrpo.loop_features import StepProfiler
+
+        self.global_steps, self.max_steps_duration = 1, 0  # what fit sets before a step
+        self.profiler = StepProfiler(self)
         self.checkpoint_manager.update_weights(0)
         if check.mode == "mgrpo":
             metrics, timing = {}, {}
