@@ -38,9 +38,12 @@ CLUSTER_SHAPE = [
     "actor_rollout_ref.actor.kl_loss_coef=0.1",
     "mgrpo.layer_weight=0",
 ]
-# Largest parameter difference between the two runs, relative to the largest step: float reordering only
-# (other row counts per micro-batch, other padding widths).
+# Allowed difference per parameter between the two runs: float reordering of the gradient (other row counts per
+# micro-batch, other padding widths), relative to the largest step, plus the fp32 rounding of each of the
+# ppo_epochs updates to the parameter's own spacing (one ulp of a norm weight of 1.0 is 1.2e-7, which can exceed
+# 1e-4 of a small step). A loss scaled wrong moves parameters by a sizeable share of the step: far above both.
 RELATIVE_TOLERANCE = 1e-4
+ROUNDINGS = 2  # ppo_epochs: one fp32 rounding of the parameter per update
 
 
 def _one_update(mode: str, root, overrides=()) -> dict[str, torch.Tensor]:
@@ -69,5 +72,10 @@ def test_layer_weight_zero_moves_the_parameters_as_verls_grpo_on_the_layer_one_r
     largest_step = max(float((grpo[name] - initial[name]).abs().max()) for name in initial)
     assert largest_step > 1e-5  # GRPO moved the parameters
     difference = max(float((mgrpo[name] - grpo[name]).abs().max()) for name in initial)
-    print(f"largest GRPO step {largest_step:.3e}; largest MGRPO(layer_weight=0) - GRPO difference {difference:.3e}")
-    assert difference <= RELATIVE_TOLERANCE * largest_step
+    spacing = torch.finfo(torch.float32).eps
+    excess = max(
+        float(((mgrpo[name] - grpo[name]).abs() - ROUNDINGS * spacing * grpo[name].abs()).max()) for name in initial
+    )
+    print(f"largest GRPO step {largest_step:.3e}; largest MGRPO(layer_weight=0) - GRPO difference {difference:.3e}; "
+          f"beyond fp32 rounding {excess:.3e}")
+    assert excess <= RELATIVE_TOLERANCE * largest_step
