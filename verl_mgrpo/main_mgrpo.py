@@ -4,12 +4,14 @@ Like ``python -m verl.trainer.main_ppo``, with the config ``verl_mgrpo/config/mg
 ``ppo_trainer`` plus MGRPO's settings). On a machine where torch sees no GPU and no ``--config-name`` is
 given, it uses ``mgrpo_trainer_cpu``: the embedded tiny model on the arithmetic task, on CPU.
 
-It drops into an existing Ray cluster the way veRL does (``ray_kwargs.ray_init.address=auto``, or an
-already initialised Ray), and writes veRL's own checkpoints (``python -m verl.model_merger merge``).
+It joins a running Ray cluster with ``ray_kwargs.ray_init.address=auto`` (or an already initialised Ray),
+and writes veRL's own checkpoints (``python -m verl.model_merger merge``).
 """
 
+import logging
 import os
 import sys
+from collections.abc import Mapping
 
 import hydra
 import ray
@@ -32,6 +34,30 @@ def use_cpu_runtime(config: DictConfig) -> None:
     ensure_arith_data()
 
 
+def ray_init_kwargs(ray_init: Mapping, environ: Mapping[str, str]) -> dict:
+    """``ray.init``'s arguments from ``ray_kwargs.ray_init``: join the cluster named by ``address`` (or
+    ``$RAY_ADDRESS``) with its own resources, or start Ray here with the configured ones."""
+    ray_init = dict(ray_init)
+    address = ray_init.get("address") or environ.get("RAY_ADDRESS")
+    counts = [key for key in ("num_cpus", "num_gpus") if ray_init.get(key) is not None]
+    if address and address != "local":
+        # Ray refuses num_cpus/num_gpus when connecting: the cluster's `ray start` flags count there.
+        return {**ray_init, "address": address, **{key: None for key in counts}}
+    if counts:
+        # With address None Ray would connect to a cluster running on this node, and then refuse the counts.
+        return {**ray_init, "address": "local"}
+    return ray_init
+
+
+def _resolve_ray_init(config: DictConfig) -> None:
+    with open_dict(config):
+        config.ray_kwargs.ray_init = ray_init_kwargs(config.ray_kwargs.ray_init, os.environ)
+    address = config.ray_kwargs.ray_init.get("address")
+    if address not in (None, "local"):
+        logging.getLogger(__name__).warning(
+            "joining the Ray cluster at %s: its own CPUs and GPUs count (ray start --num-cpus/--num-gpus)", address)
+
+
 def run(config: DictConfig, task_runner_class=None) -> None:
     """veRL's ``run_ppo`` with MGRPO's TaskRunner (or a subclass of it: ``task_runner_class``)."""
     from verl_mgrpo.data.contract import check_data
@@ -39,6 +65,7 @@ def run(config: DictConfig, task_runner_class=None) -> None:
     if config.trainer.device == "cpu":
         use_cpu_runtime(config)
     check_data(config)  # every train/val row usable, before any Ray worker starts
+    _resolve_ray_init(config)
     # veRL's trainer modules ask for the platform when imported: import them only now.
     from verl.trainer.main_ppo import run_ppo
     from verl.utils.device import auto_set_device
