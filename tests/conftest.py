@@ -23,9 +23,12 @@ def benchmark_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def prepared_dir(benchmark_data_dir, tmp_path_factory) -> Path:
-    """All benchmarks converted to veRL parquet once per test session."""
-    from verl_mgrpo.data.prepare import prepare, select_sources
+    """All benchmarks converted to veRL parquet once per test session, by README's command (in this process)."""
+    from tests.readme_commands import argv, documented, substituted
+    from verl_mgrpo.data.prepare import main
 
     out = tmp_path_factory.mktemp("prepared")
-    prepare(select_sources(None), benchmark_data_dir, out, "qwen25-math-cot")
+    command = substituted(documented("python -m verl_mgrpo.data.prepare --source"),
+                          {"../shared/data": str(benchmark_data_dir), "--output-dir data": f"--output-dir {out}"})
+    main(argv(command)[3:])  # after "python -m verl_mgrpo.data.prepare"
     return out

@@ -22,6 +22,14 @@ CHECKED_BY = {
     "python -m pytest -q tests": ".ci/run (README's ci:test block)",
     "ray start --head": "tests/cpu/test_ray_cluster_e2e.py",
     "python -m verl_mgrpo.main_mgrpo ray_kwargs.ray_init.address=auto": "tests/cpu/test_ray_cluster_e2e.py",
+    "python -m verl.model_merger merge": "tests/cpu/test_mgrpo_e2e.py",
+    "python -m verl_mgrpo.evaluate --model checkpoints/": "tests/eval/test_evaluate_cli.py (GPU: composed)",
+    "python -m verl_mgrpo.evaluate --model verl_mgrpo/assets/tiny_model": "tests/cpu/test_evaluate_e2e.py",
+    "python -m verl_mgrpo.report": "tests/cpu/test_evaluate_e2e.py",
+    "python -m verl_mgrpo.data.prepare --source": "tests/conftest.py",
+    "python -m verl_mgrpo.data.prepare --output-dir": "tests/data/test_prepare.py (the hub served locally)",
+    "python benchmarks/compare_mgrpo_grpo.py": "tests/benchmarks/test_compare.py",
+    "bash recipes/run_star_cpu.sh": "tests/star/test_star_e2e.py",
 }
 
 
@@ -42,7 +50,8 @@ def all_commands() -> list[tuple[Path, str]]:
 
 def claim_of(command: str) -> str:
     """The longest ``CHECKED_BY`` prefix the command starts with (a whole word), or ''."""
-    matches = [prefix for prefix in CHECKED_BY if command == prefix or command.startswith(prefix + " ")]
+    matches = [prefix for prefix in CHECKED_BY
+               if command == prefix or command.startswith(prefix + ("" if prefix.endswith("/") else " "))]
     return max(matches, key=len, default="")
 
 
@@ -51,6 +60,14 @@ def documented(prefix: str) -> str:
     found = [command for _, command in all_commands() if claim_of(command) == prefix]
     assert len(found) == 1, f"{len(found)} documented commands claimed by {prefix!r}: {found}"
     return found[0]
+
+
+def substituted(command: str, replacements: dict[str, str]) -> str:
+    """The command with CPU stand-ins for values it names (paths, data); each value must be in it."""
+    for old, new in replacements.items():
+        assert old in command, f"{old!r} is no longer in the documented command {command!r}"
+        command = command.replace(old, new)
+    return command
 
 
 def argv(command: str) -> list[str]:

@@ -72,7 +72,7 @@ def overrides(args: argparse.Namespace, model: str) -> list[str]:
     return settings + args.overrides
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--data", nargs="+", required=True, help="prepared parquet files")
@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-response-length", type=int, help="tokens per turn")
     parser.add_argument("--method", default="model", help="the method's name in tables and plots")
     parser.add_argument("overrides", nargs="*", help="further veRL / mgrpo Hydra overrides")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
     args.data = data_files(parser, args.data)
     args.output_dir.mkdir(parents=True, exist_ok=True)

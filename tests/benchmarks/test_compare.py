@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.readme_commands import REPO_ROOT, argv, documented, substituted
+
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "compare_mgrpo_grpo.py"
 spec = importlib.util.spec_from_file_location("compare_mgrpo_grpo", SCRIPT)
 compare = importlib.util.module_from_spec(spec)
@@ -51,8 +53,8 @@ def test_layer_costs_ratio_of_seconds_per_generated_token():
 
 @pytest.mark.slow
 def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
-    subprocess.run([sys.executable, str(SCRIPT), "--output-dir", str(tmp_path), "--quick"], check=True,
-                   capture_output=True, timeout=1500)
+    command = substituted(documented("python benchmarks/compare_mgrpo_grpo.py"), {"/tmp/cmp2": str(tmp_path)})
+    subprocess.run([*argv(command), "--quick"], check=True, capture_output=True, timeout=1500, cwd=REPO_ROOT)
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert set(results["summary"]) == {"grpo", "mgrpo"}
     for points in results["summary"].values():

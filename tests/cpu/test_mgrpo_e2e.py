@@ -7,6 +7,7 @@ import pytest
 from transformers import AutoModelForCausalLM
 
 from tests.cpu.conftest import read_metrics, run_main
+from tests.readme_commands import argv, documented, substituted
 
 pytestmark = pytest.mark.slow
 
@@ -73,9 +74,10 @@ def test_the_rollout_dump_holds_every_layers_rows_with_their_lineage(two_layers)
 
 def test_mgrpo_checkpoint_converts_with_verls_model_merger(two_layers, tmp_path):
     root, _ = two_layers
-    subprocess.run([sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp", "--local_dir",
-                    str(root / "checkpoints" / "global_step_3" / "actor"), "--target_dir", str(tmp_path)],
-                   check=True, capture_output=True, timeout=600)
+    command = substituted(documented("python -m verl.model_merger merge"), {
+        "checkpoints/<project>/<experiment>/global_step_<N>/actor": str(root / "checkpoints" / "global_step_3" / "actor"),
+        "hf_model": str(tmp_path)})
+    subprocess.run(argv(command), check=True, capture_output=True, timeout=600)
     assert AutoModelForCausalLM.from_pretrained(tmp_path).num_parameters() > 0
 
 

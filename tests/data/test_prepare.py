@@ -79,3 +79,23 @@ def test_rows_missing_fields_are_counted_not_fatal(tmp_path, capsys):
 def test_unknown_benchmark_names_the_accepted_ones():
     with pytest.raises(SystemExit, match="unknown benchmark 'aime'.*math500"):
         select_sources(["aime"])
+
+
+def test_the_documented_hub_command_reads_every_benchmark_from_the_hub(benchmark_data_dir, tmp_path, monkeypatch):
+    """README's hub command as written; the hub (not reachable here) is served from the local downloads."""
+    from tests.readme_commands import argv, documented, substituted
+    from verl_mgrpo.data import prepare as prepare_module
+    from verl_mgrpo.data.sources import SOURCES, read_jsonl
+
+    served = []
+
+    def hub_from_local_files(source):
+        served.append(source.output_name)
+        return read_jsonl(benchmark_data_dir / source.local_path)
+
+    monkeypatch.setattr(prepare_module, "read_hub", hub_from_local_files)
+    command = substituted(documented("python -m verl_mgrpo.data.prepare --output-dir"), {" data": f" {tmp_path}"})
+    prepare_module.main(argv(command)[3:])
+    from_the_hub = sorted(name for name, source in SOURCES.items() if source.generate is None)
+    assert sorted(served) == from_the_hub
+    assert sorted(path.stem for path in tmp_path.glob("*.parquet")) == sorted(SOURCES)

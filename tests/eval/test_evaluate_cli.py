@@ -21,3 +21,17 @@ def test_missing_files_are_named(tmp_path, capsys):
         data_files(argparse.ArgumentParser(), ["arith_test", str(tmp_path / "absent.parquet")])
     error = capsys.readouterr().err
     assert "absent.parquet" in error and "arith_test" not in error.split("not found:")[1]
+
+
+def test_the_documented_gpu_command_composes_against_the_gpu_config():
+    """README's 7B evaluation (a GPU job): its arguments parse and its overrides compose."""
+    from hydra import compose, initialize_config_module
+
+    from tests.readme_commands import argv, documented
+    from verl_mgrpo.evaluate import build_parser, overrides
+
+    args = build_parser().parse_args(argv(documented("python -m verl_mgrpo.evaluate --model checkpoints/"))[3:])
+    with initialize_config_module("verl_mgrpo.config", version_base=None):
+        config = compose(config_name="mgrpo_trainer", overrides=overrides(args, args.model))
+    assert config.trainer.val_only and config.mgrpo.val_second_turn == args.second_turn == "guide"
+    assert len(config.data.val_files) == len(args.data) == 4

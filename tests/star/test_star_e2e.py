@@ -10,6 +10,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import reward_fns
+from tests.readme_commands import REPO_ROOT, argv, documented, substituted
 from verl_mgrpo.defaults import MODEL_DIR, default_path, ensure_arith_data
 from verl_mgrpo.eval.second_turn import PROMPT_INSTRUCTION
 
@@ -28,8 +29,11 @@ def star_run(tmp_path_factory):
     train = pd.read_parquet(default_path("arith_train")).head(16)
     train.to_parquet(root / "train.parquet")
     pd.read_parquet(default_path("arith_test")).head(8).to_parquet(root / "test.parquet")
-    _star("--data", str(root / "train.parquet"), "--output-dir", str(root / "run"), "--n", "2", "--batch-size", "4",
-          "--lr", "1e-3", "--eval-data", str(root / "test.parquet"), cwd=root)
+    # docs/results.md's command, every setting replaced by a stand-in (arguments after the recipe's win).
+    recipe = substituted(documented("bash recipes/run_star_cpu.sh"), {"recipes/": f"{REPO_ROOT}/recipes/"})
+    stand_ins = ["--data", str(root / "train.parquet"), "--max-problems", "-1", "--output-dir", str(root / "run"),
+                 "--n", "2", "--batch-size", "4", "--lr", "1e-3", "--epochs", "1", "--eval-data", str(root / "test.parquet")]
+    subprocess.run([*argv(recipe), *stand_ins], check=True, capture_output=True, text=True, cwd=root, timeout=1500)
     return root, train
 
 
