@@ -50,5 +50,18 @@ def test_packaged_configs_compose_on_verls_and_type_check(config_name):
     assert config.algorithm.adv_estimator == "mgrpo" and config.trainer.use_v1 is False
     assert "actor_rollout_ref" in config  # veRL's own tree underneath
     mgrpo = omega_conf_to_dataclass(config.mgrpo, dataclass_type=MGRPOConfig)
-    assert tuple(mgrpo.guide_phrases) == DEFAULT_GUIDE_PHRASES  # the YAML and the dataclass agree
+    assert tuple(mgrpo.guide_phrases) == DEFAULT_GUIDE_PHRASES  # from guides.py, the one place they are written
     OmegaConf.resolve(config)  # every interpolation resolves
+
+
+def test_the_yaml_mgrpo_section_holds_the_dataclass_defaults():
+    from dataclasses import fields
+
+    from verl_mgrpo.guides import PACKAGED_ADDITIONS
+
+    section = OmegaConf.load(PACKAGED_ADDITIONS).mgrpo
+    declared = {f.name for f in fields(MGRPOConfig) if not f.name.startswith("_")}
+    assert set(section) - {"_target_"} == declared  # every setting overridable, none undocumented
+    defaults = MGRPOConfig()
+    assert {name: OmegaConf.to_object(section)[name] for name in declared} == {
+        name: getattr(defaults, name) for name in declared}

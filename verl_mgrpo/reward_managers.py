@@ -1,8 +1,9 @@
 """veRL reward managers that grade with :mod:`reward_fns`.
 
-``reward.reward_manager.name=mgrpo`` grades every row by its ``data_source``; ``mgrpo_math``,
-``mgrpo_gsm8k``, ``mgrpo_minerva_math`` and ``mgrpo_olympiadbench`` grade every row by that benchmark's rules
-whatever its ``data_source`` says (for datasets named differently). A ``reward.custom_reward_function``
+``reward.reward_manager.name=mgrpo`` grades every row by its ``data_source``; ``mgrpo_<benchmark>`` for each
+benchmark of :data:`reward_fns.BENCHMARKS` (``mgrpo_math``, ``mgrpo_gsm8k``, ``mgrpo_minerva_math``,
+``mgrpo_olympiadbench``, ...) grades every row by that benchmark's rules whatever its ``data_source`` says (for
+datasets named differently). A ``reward.custom_reward_function``
 still wins over either, as with veRL's own managers.
 """
 
@@ -15,7 +16,7 @@ from verl.utils.reward_score import default_compute_score
 import reward_fns
 from verl_mgrpo.names import REWARD_MANAGER_NAME
 
-BENCHMARK_MANAGERS = {f"mgrpo_{name}": name for name in ("math", "gsm8k", "minerva_math", "olympiadbench")}
+BENCHMARK_MANAGERS = {f"mgrpo_{name}": name for name in reward_fns.BENCHMARKS}
 
 
 def _score_as(benchmark: str, data_source=None, **kwargs) -> dict:
