@@ -1,4 +1,5 @@
-"""Layer-2 construction, selection, augmentation and batch merging, with hand-computed expectations."""
+"""Layer-2 construction, selection, augmentation (correction.py) and batch merging (merging.py), with
+hand-computed expectations."""
 
 import random
 
@@ -8,8 +9,10 @@ import torch
 from verl import DataProto
 
 from verl_mgrpo.correction import (
-    GuideTokens, augment, correction_queries, correction_query, merge_layers, pad_rows, select_correct, valid_ids,
+    RIGHT_ABOVE, GuideTokens, augment, correction_queries, correction_query, is_right, new_group_uids, select,
+    selecting_samples, valid_ids,
 )
+from verl_mgrpo.merging import batch_multiple, merge_layers, pad_rows
 from verl_mgrpo.names import CONTINUATION_AGENT, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY
 
 PAD, EOS, THINK_END = 0, 99, [50, 51]
@@ -87,8 +90,29 @@ def test_guides_are_drawn_from_the_whole_pool():
 
 
 def test_selection_keeps_the_right_continuations():
-    assert list(select_correct(torch.tensor([1.0, 0.0, 1.0, 0.4]))) == [0, 2]
-    assert list(select_correct(np.zeros(3))) == []
+    assert list(select(torch.tensor([1.0, 0.0, 1.0, 0.4]), np.zeros(4), np.arange(4)).kept) == [0, 2]
+    assert list(select(np.zeros(3), np.zeros(3), np.arange(3)).kept) == []
+
+
+def test_selection_judges_each_correction_and_the_answer_it_continued():
+    # corrections 0..3 continue answers 2, 0, 0, 1 of the layer below (scores 1, 0, 1)
+    selection = select(np.array([0.0, 1.0, 1.0, 0.0]), np.array([1.0, 0.0, 1.0]), np.array([2, 0, 0, 1]))
+    assert selection.right.tolist() == [False, True, True, False]
+    assert selection.parent_right.tolist() == [True, True, True, False]
+
+
+def test_right_means_a_score_above_one_threshold():
+    assert RIGHT_ABOVE == 0.5
+    assert is_right(np.array([1.0, 0.5, 0.51, 0.0, -1.0])).tolist() == [True, False, True, False, False]
+    assert bool(is_right(1.0)) and not bool(is_right(0.0))
+
+
+def test_the_selecting_sample_joins_its_querys_group():
+    corrections = _layer([([1], [2], 1.0), ([1], [3], 0.0), ([4], [5], 1.0)])
+    uids = new_group_uids(2)
+    joined = selecting_samples(corrections, np.array([0, 2]), uids)
+    assert list(joined.non_tensor_batch["uid"]) == list(uids) and len(set(uids)) == 2
+    assert joined.batch["responses"][:, 0].tolist() == [2, 5]
 
 
 def test_augmentation_makes_one_group_per_kept_query():
@@ -200,3 +224,14 @@ def test_think_end_cut_applies_within_the_turn():
 
     assert answer_to_continue([1, *THINK_END, 3, EOS, 4], tuple(THINK_END), frozenset({EOS})) == ([1], True)
     assert answer_to_continue([1, 2, EOS], tuple(THINK_END), frozenset({EOS})) == ([1, 2], False)
+
+
+def test_the_batch_divides_by_n_and_every_fixed_micro_batch_on_every_worker():
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.create({
+        "rollout": {"n": 4, "log_prob_micro_batch_size_per_gpu": 6, "log_prob_use_dynamic_bsz": False},
+        "ref": {"log_prob_micro_batch_size_per_gpu": 3, "log_prob_use_dynamic_bsz": False},
+        "actor": {"ppo_micro_batch_size_per_gpu": 5, "use_dynamic_bsz": True},  # dynamic: any size divides
+    })
+    assert batch_multiple(config, world_size=2) == 12 * 2

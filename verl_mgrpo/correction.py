@@ -1,11 +1,12 @@
-"""MGRPO's layer-2 maths on veRL batches: correction queries, selection, augmentation, batch merging.
+"""MGRPO's layer-2 maths and decisions on veRL batches: correction queries, selection, augmentation.
 
 Pure functions of ``DataProto`` / token ids; the trainer only calls them in order (paper §4):
 
     q'_i = q ⊕ o_i ⊕ p_guide        correction_queries   (token ids, never re-templated text)
-    keep q'_j whose continuation is right (G' ≤ G)   select_correct
-    H more samples per kept q'_j, one group each     augment
-    layer-1 and layer-2 rows in one batch            merge_layers
+    keep q'_j whose continuation is right (G' ≤ G)   select   (one threshold: RIGHT_ABOVE)
+    H more samples per kept q'_j, one group each     augment  (new_group_uids, selecting_samples)
+
+Merging the layers into one batch for the update is :mod:`verl_mgrpo.merging`.
 """
 
 import random
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from verl import DataProto
-from verl.utils.model import compute_position_id_with_mask
 
 from verl_mgrpo.names import CONTINUATION_AGENT, GUIDE_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY
 
@@ -160,9 +160,43 @@ def correction_queries(
 _CARRIED_KEYS = {"data_source", "reward_model", "extra_info", "raw_prompt", "index", REQUEST_KEY, "uid"}
 
 
-def select_correct(scores: torch.Tensor | np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Indices of the corrections the rule-based verifier accepts (score > threshold)."""
-    return np.flatnonzero(np.asarray(scores, dtype=np.float64) > threshold)
+# --- the layer's decisions -------------------------------------------------------------------------------------
+
+RIGHT_ABOVE = 0.5  # a sample is right when its outcome score is above this (rule-based rewards are 1 or 0)
+
+
+def is_right(scores: torch.Tensor | np.ndarray | float) -> np.ndarray:
+    """The verifier's verdict on each sample, from its outcome score."""
+    return np.asarray(scores, dtype=np.float64) > RIGHT_ABOVE
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Stage 3 of a layer: the verdict on each correction and on the answer it continued, and which
+    correction queries are kept (their continuation is right)."""
+
+    right: np.ndarray
+    parent_right: np.ndarray
+    kept: np.ndarray
+
+
+def select(correction_scores, parent_scores, parents: np.ndarray) -> Selection:
+    """Keep the q'_j whose continuation the verifier accepts (G' ≤ G); ``parents[j]`` is the row of the layer
+    below that q'_j continued."""
+    right = is_right(correction_scores)
+    return Selection(right=right, parent_right=is_right(parent_scores)[parents], kept=np.flatnonzero(right))
+
+
+def new_group_uids(count: int) -> np.ndarray:
+    """One fresh GRPO group per kept query."""
+    return np.array([str(uuid.uuid4()) for _ in range(count)], dtype=object)
+
+
+def selecting_samples(corrections: DataProto, kept: np.ndarray, group_uids: np.ndarray) -> DataProto:
+    """``mgrpo.keep_selecting_sample``: the kept corrections themselves, each in its query's group."""
+    chosen = corrections.select_idxs(kept)
+    chosen.non_tensor_batch["uid"] = np.asarray(group_uids, dtype=object)
+    return chosen
 
 
 def augment(queries: DataProto, kept: np.ndarray, samples: int, group_uids: np.ndarray) -> DataProto:
@@ -170,77 +204,3 @@ def augment(queries: DataProto, kept: np.ndarray, samples: int, group_uids: np.n
     chosen = queries.select_idxs(kept)
     chosen.non_tensor_batch["uid"] = np.asarray(group_uids, dtype=object)
     return chosen.repeat(repeat_times=samples, interleave=True)
-
-
-def pad_rows(batch: DataProto, count: int) -> DataProto:
-    """``batch`` plus ``count`` rows that carry no loss and no signal: copies of row 0 with a zero response
-    mask and zero reward, each in a group of its own, at layer 0."""
-    if count == 0:
-        return batch
-    filler = batch.select_idxs(np.zeros(count, dtype=np.int64))
-    filler.batch["response_mask"] = torch.zeros_like(filler.batch["response_mask"])
-    filler.batch["rm_scores"] = torch.zeros_like(filler.batch["rm_scores"])
-    filler.non_tensor_batch["uid"] = np.array([f"padding-{uuid.uuid4()}" for _ in range(count)], dtype=object)
-    if LAYER_KEY in filler.non_tensor_batch:
-        filler.non_tensor_batch[LAYER_KEY] = np.zeros(count, dtype=np.int64)
-    return DataProto.concat([batch, filler])
-
-
-# --- one batch out of several layers -------------------------------------------------------------------------
-
-
-def _left_pad(tensor: torch.Tensor, width: int, value) -> torch.Tensor:
-    return torch.nn.functional.pad(tensor, (width - tensor.shape[-1], 0), value=value)
-
-
-def _right_pad(tensor: torch.Tensor, width: int, value) -> torch.Tensor:
-    return torch.nn.functional.pad(tensor, (0, width - tensor.shape[-1]), value=value)
-
-
-def repad(batch: DataProto, prompt_width: int, response_width: int, pad_token_id: int) -> DataProto:
-    """The same rows with prompts left-padded to ``prompt_width`` and responses right-padded to
-    ``response_width``; input ids, attention mask and position ids rebuilt to match."""
-    tensors = batch.batch
-    old_prompt = tensors["prompts"].shape[1]
-    prompts = _left_pad(tensors["prompts"], prompt_width, pad_token_id)
-    responses = _right_pad(tensors["responses"], response_width, pad_token_id)
-    mask = torch.cat(
-        [
-            _left_pad(tensors["attention_mask"][:, :old_prompt], prompt_width, 0),
-            _right_pad(tensors["attention_mask"][:, old_prompt:], response_width, 0),
-        ],
-        dim=1,
-    )
-    out = {
-        "prompts": prompts,
-        "responses": responses,
-        "input_ids": torch.cat([prompts, responses], dim=1),
-        "attention_mask": mask,
-        "position_ids": compute_position_id_with_mask(mask),
-    }
-    for key, value in tensors.items():  # per-response-token tensors: response_mask, rm_scores, log-probs
-        if key not in out and value.dim() == 2 and value.shape[1] == tensors["responses"].shape[1]:
-            out[key] = _right_pad(value, response_width, 0)
-        elif key not in out:
-            raise ValueError(f"merge_layers: cannot re-pad batch tensor {key!r} of shape {tuple(value.shape)}")
-    return DataProto.from_dict(tensors=out, non_tensors=dict(batch.non_tensor_batch), meta_info=dict(batch.meta_info))
-
-
-def merge_layers(layers: Sequence[DataProto], pad_token_id: int) -> DataProto:
-    """All layers' rows in one batch: common prompt and response widths, and the fields every layer has (a
-    field only some layers carry, such as the continuation prompt ids or the dataset's dummy tensor, is
-    dropped)."""
-    layers = [layer for layer in layers if len(layer)]
-    prompt_width = max(layer.batch["prompts"].shape[1] for layer in layers)
-    response_width = max(layer.batch["responses"].shape[1] for layer in layers)
-    shared = set.intersection(*(set(layer.non_tensor_batch) for layer in layers))
-    tensor_keys = set.intersection(*(set(layer.batch.keys()) for layer in layers))
-    padded = []
-    for layer in layers:
-        common = DataProto.from_dict(
-            tensors={k: v for k, v in layer.batch.items() if k in tensor_keys},
-            non_tensors={k: v for k, v in layer.non_tensor_batch.items() if k in shared},
-            meta_info=layer.meta_info,
-        )
-        padded.append(repad(common, prompt_width, response_width, pad_token_id))
-    return DataProto.concat(padded)

@@ -7,6 +7,7 @@ the paper's five numbers from (first answer right?, second answer right?) pairs:
 
 import numpy as np
 
+from verl_mgrpo.correction import is_right
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY
 
 
@@ -69,7 +70,7 @@ def cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
 
 def layer_metrics(layer, k: int) -> dict[str, float]:
     """Layer k's step metrics: accuracy, sizes, the share of groups with a signal, token counts."""
-    right = scores(layer) > 0.5
+    right = is_right(scores(layer))
     response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
     prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
     return {

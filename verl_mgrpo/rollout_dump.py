@@ -7,7 +7,7 @@ for a correction whether selection kept it, so q' ⊕ continuation reads as text
 import numpy as np
 from verl import DataProto
 
-from verl_mgrpo.correction import merge_layers
+from verl_mgrpo.merging import merge_layers
 from verl_mgrpo.names import GUIDE_KEY, LAYER_KEY, PARENT_KEY, REQUEST_KEY
 
 STAGE_KEY = "mgrpo_stage"

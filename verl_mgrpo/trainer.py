@@ -14,11 +14,11 @@ sleeps them right after its one generation call; it reuses RayPPOTrainer's helpe
 With ``mgrpo.num_layers=1`` it is veRL's own ``fit``, unchanged. The maths lives in
 :mod:`verl_mgrpo.correction`, :mod:`verl_mgrpo.advantage`, :mod:`verl_mgrpo.objective` (the loss:
 J_layer1 + layer_weight · J_layer2) and :mod:`verl_mgrpo.metrics`; veRL's loop features that ``fit`` keeps are in
-:mod:`verl_mgrpo.loop_features`, two-turn validation in :mod:`verl_mgrpo.eval.validation`.
+:mod:`verl_mgrpo.loop_features`, generation calls in :mod:`verl_mgrpo.generation`, two-turn validation in
+:mod:`verl_mgrpo.eval.validation`.
 """
 
 import random
-import uuid
 from pprint import pprint
 
 import numpy as np
@@ -27,7 +27,6 @@ from omegaconf import OmegaConf, open_dict
 from tqdm import tqdm
 from transformers import AutoConfig
 from verl import DataProto
-from verl.protocol import pad_dataproto_to_divisor, unpad_dataproto
 from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 from verl.trainer.ppo.reward import extract_reward
 from verl.utils.config import omega_conf_to_dataclass
@@ -40,18 +39,19 @@ from verl.workers.rollout.utils import get_max_position_embeddings
 
 from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
 from verl_mgrpo.config import MGRPOConfig
-from verl_mgrpo.correction import GuideTokens, augment, correction_queries, merge_layers, pad_rows, select_correct
+from verl_mgrpo.correction import GuideTokens, augment, correction_queries, new_group_uids, select, selecting_samples
 from verl_mgrpo.eval.validation import TwoTurnValidation
+from verl_mgrpo.generation import Generation
 from verl_mgrpo.loop_features import LoopFeatures, StepProfiler
+from verl_mgrpo.merging import batch_multiple, merge_layers, pad_rows
 from verl_mgrpo.metrics import cached_prompt_share, layer_metrics, scores, token_counts, transition_rates
-from verl_mgrpo.names import LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY, REQUEST_KEY, SEED_KEY, SINGLE_TURN_AGENT
+from verl_mgrpo.names import LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
 from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
-from verl_mgrpo.sampling import sample_keys, sample_seeds
 from verl_mgrpo.supported import check_supported
 
 
-class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
+class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
@@ -185,35 +185,6 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         )
         return layers
 
-    def _first_answers(self, batch: DataProto, n: int, validate: bool, key_prefix: str) -> DataProto:
-        """``n`` answers per question through veRL's agent loop, as rows with the question's fields."""
-        if "uid" not in batch.non_tensor_batch:
-            batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
-        batch = batch.repeat(repeat_times=n, interleave=True)
-        gen_batch = self._get_gen_batch(batch)
-        # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.
-        keys = sample_keys(key_prefix, n, len(batch))
-        gen_batch.non_tensor_batch[REQUEST_KEY] = keys
-        if "agent_name" not in gen_batch.non_tensor_batch:
-            gen_batch.non_tensor_batch["agent_name"] = np.array([SINGLE_TURN_AGENT] * len(gen_batch), dtype=object)
-        answers = batch.union(self._generate(gen_batch, "layer1", validate))
-        answers.non_tensor_batch[REQUEST_KEY] = keys
-        return answers
-
-    def _generate(self, inputs: DataProto, stage: str, validate: bool = False) -> DataProto:
-        """One generation call of any size: padded, as veRL's ``_validate`` pads, to a multiple of the agent-loop
-        workers it is split over (an empty chunk would crash the call); each sample seeded by its key."""
-        rollout = self.config.actor_rollout_ref.rollout
-        inputs.non_tensor_batch[SEED_KEY] = sample_seeds(inputs.non_tensor_batch[REQUEST_KEY], stage, rollout.seed)
-        inputs.meta_info["global_steps"] = self.global_steps
-        inputs.meta_info["validate"] = validate  # veRL's agent loop then samples with rollout.val_kwargs
-        padded, pad_size = pad_dataproto_to_divisor(inputs, rollout.agent.num_workers)
-        output = unpad_dataproto(self.async_rollout_manager.generate_sequences(padded), pad_size)
-        output.meta_info.pop("timing", None)
-        # veRL's streaming reward drops the input fields from the output; a correction row keeps its own.
-        output.non_tensor_batch.update(inputs.non_tensor_batch)
-        return output
-
     def _correction_layer(self, below: DataProto, k: int, metrics: dict, generated: list) -> DataProto | None:
         """Layer k from the layer below (``None`` if nothing is kept); every batch it generates joins ``generated``."""
         prefix = f"mgrpo/layer{k}"
@@ -231,10 +202,9 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         metrics.update(token_counts(corrections, f"{prefix}/correction"))
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
-        correct = scores(corrections).numpy() > 0.5
-        parent_correct = scores(below).numpy()[corrections.non_tensor_batch[PARENT_KEY]] > 0.5
-        rates = transition_rates(parent_correct, correct)
-        kept = select_correct(scores(corrections))
+        selection = select(scores(corrections), scores(below), corrections.non_tensor_batch[PARENT_KEY])
+        kept = selection.kept
+        rates = transition_rates(selection.parent_right, selection.right)
         corrections.non_tensor_batch[STAGE_KEY] = np.full(len(corrections), "correction", dtype=object)
         corrections.non_tensor_batch[KEPT_KEY] = np.isin(np.arange(len(corrections)), kept)
         generated.append(corrections)
@@ -251,15 +221,11 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
             return None
 
         # 4. Augmentation: H more samples per kept q'_j, one group each.
-        group_uids = np.array([str(uuid.uuid4()) for _ in kept], dtype=object)
-        groups = []
-        if self.mgrpo.keep_selecting_sample:
-            selecting = corrections.select_idxs(kept)
-            selecting.non_tensor_batch["uid"] = group_uids
-            groups.append(selecting)
+        group_uids = new_group_uids(len(kept))
+        groups = [selecting_samples(corrections, kept, group_uids)] if self.mgrpo.keep_selecting_sample else []
         if self.mgrpo.augment_n > 0:
-            augmented = augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)
-            augmented = self._generate(augmented, f"layer{k}/augmentation")
+            augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids),
+                                       f"layer{k}/augmentation")
             augmented.non_tensor_batch[STAGE_KEY] = np.full(len(augmented), "augmentation", dtype=object)
             augmented.non_tensor_batch[KEPT_KEY] = np.ones(len(augmented), dtype=bool)  # samples of kept queries
             generated.append(augmented)
@@ -274,7 +240,8 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         merged = merge_layers(layers, pad_token_id=self.tokenizer.pad_token_id)
         # MGRPO's batch size varies with the kept corrections, but veRL splits it evenly over workers and
         # micro-batches: pad with rows that carry no loss.
-        batch = pad_rows(merged, -len(merged) % self._batch_multiple())
+        multiple = batch_multiple(self.config.actor_rollout_ref, self.actor_rollout_wg.world_size)
+        batch = pad_rows(merged, -len(merged) % multiple)
         if self.config.trainer.balance_batch:
             self._balance_batch(batch, metrics=metrics)
         batch.meta_info["global_token_num"] = torch.sum(batch.batch["attention_mask"], dim=-1).tolist()
@@ -309,22 +276,6 @@ class RayMGRPOTrainer(TwoTurnValidation, LoopFeatures, RayPPOTrainer):
         with marked_timer("update_weights", timing_raw):
             self.checkpoint_manager.update_weights(self.global_steps)
         return batch.select_idxs(np.flatnonzero(batch.non_tensor_batch[LAYER_KEY] > 0))
-
-    def _batch_multiple(self) -> int:
-        """What a batch size must divide by: rollout.n (the actor's mini-batch is counted in prompts) and,
-        on every worker, each fixed micro-batch size of the old-log-prob, reference and update passes."""
-        config = self.config.actor_rollout_ref
-        micro_sizes = [
-            section.get(key) or 1
-            for section, key in (
-                (config.rollout, "log_prob_micro_batch_size_per_gpu"),
-                (config.ref, "log_prob_micro_batch_size_per_gpu"),
-                (config.actor, "ppo_micro_batch_size_per_gpu"),
-            )
-            if not section.get("log_prob_use_dynamic_bsz", section.get("use_dynamic_bsz", False))
-        ]
-        per_worker = int(np.lcm.reduce([config.rollout.n, *micro_sizes]))
-        return per_worker * self.actor_rollout_wg.world_size
 
     def _update_actor_once(self, batch: DataProto) -> DataProto:
         """One optimizer step on the whole batch, however many layer-2 rows it holds.

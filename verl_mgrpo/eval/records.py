@@ -91,14 +91,14 @@ def read_records(run_dir: str | Path) -> list[dict]:
 def two_turn_records(first, second, tokenizer, mode: str) -> list[dict]:
     """One record per first-turn row: both answers, extracted predictions and verdicts. A row whose second
     turn was not generated (its query did not fit the prompt budget) has no second answer and no verdict."""
-    from verl_mgrpo.correction import valid_ids
+    from verl_mgrpo.correction import is_right, valid_ids
     from verl_mgrpo.names import GUIDE_KEY, PARENT_KEY, PROMPT_IDS_KEY
 
     def answer(batch, row):
         text = tokenizer.decode(valid_ids(batch, row)[1], skip_special_tokens=True)
         score = float(batch.batch["rm_scores"][row].sum())
         pred = batch.non_tensor_batch["pred"][row] if "pred" in batch.non_tensor_batch else None
-        return text, pred, bool(score > 0.5)
+        return text, pred, bool(is_right(score))
 
     second_row = {int(parent): row for row, parent in enumerate(second.non_tensor_batch[PARENT_KEY])}
     records = []
