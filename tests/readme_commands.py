@@ -28,7 +28,7 @@ CHECKED_BY = {
     "python -m verl_mgrpo.report": "tests/cpu/test_evaluate_e2e.py",
     "python -m verl_mgrpo.data.prepare --source": "tests/conftest.py",
     "python -m verl_mgrpo.data.prepare --output-dir": "tests/data/test_prepare.py (the hub served locally)",
-    "python benchmarks/compare_mgrpo_grpo.py": "tests/benchmarks/test_compare.py",
+    "python experiments/compare_mgrpo_grpo.py": "tests/experiments/test_compare.py",
     "bash recipes/run_star_cpu.sh": "tests/star/test_star_e2e.py",
 }
 

@@ -1,6 +1,6 @@
 """How fast does reward_fns score? (A script, not a timed test.)
 
-    python benchmarks/reward_speed.py --source ../shared/data [--workers 2]
+    python experiments/reward_speed.py --source ../shared/data [--workers 2]
 
 Scores every gold answer of every benchmark as a model answer, twice: written as the gold itself
 (``\\boxed{gold}``: the common case of a right answer in the gold's form) and in a perturbed form that

@@ -10,7 +10,7 @@ import pytest
 
 from tests.readme_commands import REPO_ROOT, argv, documented, substituted
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "compare_mgrpo_grpo.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "compare_mgrpo_grpo.py"
 spec = importlib.util.spec_from_file_location("compare_mgrpo_grpo", SCRIPT)
 compare = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(compare)
@@ -53,7 +53,7 @@ def test_layer_costs_ratio_of_seconds_per_generated_token():
 
 @pytest.mark.slow
 def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
-    command = substituted(documented("python benchmarks/compare_mgrpo_grpo.py"), {"/tmp/cmp2": str(tmp_path)})
+    command = substituted(documented("python experiments/compare_mgrpo_grpo.py"), {"/tmp/cmp2": str(tmp_path)})
     subprocess.run([*argv(command), "--quick"], check=True, capture_output=True, timeout=1500, cwd=REPO_ROOT)
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert set(results["summary"]) == {"grpo", "mgrpo"}
