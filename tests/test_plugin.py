@@ -31,7 +31,7 @@ print(json.dumps({{
 
 @pytest.mark.parametrize(
     "first",
-    ["verl", "verl_mgrpo.cpu.hf_rollout", "verl_mgrpo.cpu.workers", "verl_mgrpo.reward_managers",
+    ["verl", "verl_mgrpo.cpu.hf.adapter", "verl_mgrpo.cpu.hf.server", "verl_mgrpo.cpu.workers", "verl_mgrpo.reward_managers",
      "verl_mgrpo.correction", "verl_mgrpo.agent_loops", "verl_mgrpo.advantage", "verl_mgrpo.cpu.platform"],
 )
 def test_every_registration_happens_whatever_is_imported_first(first):

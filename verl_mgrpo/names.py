@@ -5,7 +5,7 @@ our modules, that module is only half imported at that moment. Constants the plu
 imports) reads must therefore live here, in a module that imports nothing from veRL.
 """
 
-HF_ROLLOUT_NAME = "hf"  # the transformers rollout backend (verl_mgrpo.cpu.hf_rollout)
+HF_ROLLOUT_NAME = "hf"  # the transformers rollout backend (verl_mgrpo.cpu.hf)
 ESTIMATOR_NAME = "mgrpo"  # algorithm.adv_estimator
 REWARD_MANAGER_NAME = "mgrpo"  # reward.reward_manager.name that grades each row by its data_source
 SINGLE_TURN_AGENT = "mgrpo_single_turn"  # layer-1 agent loop (sticky request ids)

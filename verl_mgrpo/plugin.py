@@ -21,14 +21,14 @@ from verl_mgrpo.names import HF_ROLLOUT_NAME
 
 
 def _hf_replica():
-    from verl_mgrpo.cpu.hf_rollout import HFReplica
+    from verl_mgrpo.cpu.hf.replica import HFReplica
 
     return HFReplica
 
 
 # veRL 0.9.1 has no public hook to add a rollout backend's worker-side class: get_rollout_class reads this
 # private dict at call time, so an entry here is the least invasive way in.
-_ROLLOUT_REGISTRY[(HF_ROLLOUT_NAME, "async")] = "verl_mgrpo.cpu.hf_rollout.HFServerAdapter"
+_ROLLOUT_REGISTRY[(HF_ROLLOUT_NAME, "async")] = "verl_mgrpo.cpu.hf.adapter.HFServerAdapter"
 RolloutReplicaRegistry.register(HF_ROLLOUT_NAME, _hf_replica)
 
 # ${mgrpo_default:model} and friends in the packaged configs resolve in whichever process resolves them.

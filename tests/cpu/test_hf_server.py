@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from verl.utils.config import omega_conf_to_dataclass
 
-from verl_mgrpo.cpu.hf_rollout import HFServer
+from verl_mgrpo.cpu.hf.server import HFServer
 from verl_mgrpo.defaults import MODEL_DIR
 
 pytestmark = pytest.mark.slow

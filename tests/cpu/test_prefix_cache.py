@@ -7,7 +7,8 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from verl_mgrpo.cpu.hf_rollout import CachedPrefix, PrefixCache, SamplingSettings, sample, supports_prefix_reuse
+from verl_mgrpo.cpu.hf.prefix_cache import CachedPrefix, PrefixCache, supports_prefix_reuse
+from verl_mgrpo.cpu.hf.sampling import SamplingSettings, sample
 from verl_mgrpo.defaults import MODEL_DIR
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from verl_mgrpo.cpu.hf_rollout import SamplingSettings, sample
+from verl_mgrpo.cpu.hf.sampling import SamplingSettings, sample
 from verl_mgrpo.defaults import MODEL_DIR
 
 
