@@ -12,15 +12,14 @@ OlympiadBench before handing it anything:
 - Minerva's golds in Python/numpy notation (``-1./3``, ``np.arcsin(10/13)``): read as the LaTeX they mean.
 
 Constant arithmetic (``\\frac{3}{4}`` against ``\\frac{3}{5}``) is decided by :mod:`reward_fns.arithmetic` without
-sympy. Everything except :func:`symbolic_equal` is plain string and :mod:`decimal` work on short strings. The
-symbolic step (sympy) can run unboundedly long on hostile input; callers that need a time bound pass a
-sandboxed version of it as ``symbolic`` (see :mod:`reward_fns.sandbox`).
+sympy. Everything here is plain string and :mod:`decimal` work on short strings; the symbolic step
+(:func:`reward_fns.symbolic.symbolic_equal`, math-verify and sympy) can run unboundedly long on hostile input,
+so callers pass it in as ``symbolic``, sandboxed when they need a time bound (see :mod:`reward_fns.sandbox`).
 """
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Callable
 
 from reward_fns.arithmetic import arithmetic_verdict
@@ -271,33 +270,3 @@ def answers_match(gold: str, pred: str, policy: GradingPolicy, symbolic: Symboli
         return verdicts[g, p]
 
     return _perfect_matching(len(gold_items), equal)
-
-
-# --- the symbolic step ---------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _parsed(answer: str) -> tuple:
-    """math-verify's parse of one answer. Cached: in training one gold is graded against every sample of its
-    group and its corrections, and right answers repeat; the ANTLR parse is most of math-verify's time."""
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
-
-    configs = [LatexExtractionConfig(), ExprExtractionConfig()]
-    return tuple(parse(f"${answer}$", extraction_config=configs, parsing_timeout=None))
-
-
-def symbolic_equal(gold: str, pred: str, policy: GradingPolicy) -> bool:
-    """math-verify's parse + verify, without its signal-based timeouts (they fail off the main thread)."""
-    from math_verify import verify
-
-    gold_parsed, pred_parsed = list(_parsed(gold)), list(_parsed(pred))
-    if not gold_parsed or not pred_parsed:
-        return False
-    gold_number = as_number(gold)
-    if policy.significant_figures and gold_number and getattr(pred_parsed[0], "is_number", False):
-        try:
-            pred_value = Decimal(str(float(pred_parsed[0].evalf(20))))
-        except (TypeError, ValueError, InvalidOperation):
-            return False
-        return numbers_equal(gold_number, Number(pred_value, Decimal(0)), policy)
-    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))

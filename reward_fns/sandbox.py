@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 
-from reward_fns.grade import GradingPolicy, symbolic_equal
+from reward_fns.grade import GradingPolicy
+from reward_fns.symbolic import symbolic_equal
 
 DEFAULT_TIMEOUT_SECONDS = float(os.environ.get("REWARD_FNS_TIMEOUT", "5"))
 # Children per calling process. veRL already parallelises across its reward workers (one process each),
@@ -79,7 +80,7 @@ class SandboxPool:
             self._idle.put(_Child())
 
     def symbolic_equal(self, gold: str, pred: str, policy: GradingPolicy) -> bool:
-        """:func:`reward_fns.grade.symbolic_equal` under a deadline; False when it runs out."""
+        """:func:`reward_fns.symbolic.symbolic_equal` under a deadline; False when it runs out."""
         child = self._idle.get()
         try:
             return bool(child.check(gold, pred, policy, self.timeout))
