@@ -62,29 +62,29 @@ def test_star_recipe_generation_and_sft_overrides_compose(recipe, tmp_path):
     """Its generation overrides against main_mgrpo's config, its SFT command against veRL's SFT config."""
     import verl  # noqa: F401  (plugin: resolvers)
 
-    from verl_mgrpo.evaluate import overrides as evaluation_overrides
-    from verl_mgrpo.star.__main__ import build_parser, sft_command
+    from verl_mgrpo.star.__main__ import build_parser, settings_from_args
+    from verl_mgrpo.star.run import sft_command
 
     arguments = _recorded_arguments(recipe, tmp_path)
     assert arguments[:2] == ["-m", "verl_mgrpo.star"]
-    args = build_parser().parse_args(arguments[2:])
+    args = settings_from_args(build_parser().parse_args(arguments[2:]))
     gpu = "qwen2.5_math_7b" in recipe.name
-    args.second_turn, args.method, args.overrides = "prompt", "star", args.generation_overrides
-    args.output_dir, args.data, args.model = tmp_path, [Path(f) for f in args.data], str(tmp_path / "tuned")
+    model = str(tmp_path / "tuned")
+    evaluation = args.evaluation(model, args.data, tmp_path, n=1, method="star")
     with initialize_config_module("verl_mgrpo.config", version_base=None):
         generation = compose(config_name="mgrpo_trainer" if gpu else "mgrpo_trainer_cpu",
-                             overrides=evaluation_overrides(args, args.model))
-    command = sft_command(args, args.model, tmp_path / "sft.parquet", rows=1000, on_gpu=gpu)
+                             overrides=evaluation.config_overrides(model))
+    command = sft_command(args, model, tmp_path / "sft.parquet", rows=1000, on_gpu=gpu)
     trainer = command[command.index("-m", 3) + 1]
     config_module, config_name = (("verl.trainer.config", "sft_trainer_engine") if gpu
                                   else ("verl_mgrpo.config", "sft_trainer_cpu"))
     with initialize_config_module(config_module, version_base=None):
         sft = compose(config_name=config_name, overrides=command[command.index(trainer) + 1:])
     assert sft.data.custom_cls.name == "MaskedMultiTurnSFTDataset" and sft.optim.lr == args.lr
-    assert generation.actor_rollout_ref.model.path == args.model  # evaluation of the tuned model keeps its path
+    assert generation.actor_rollout_ref.model.path == model  # evaluation of the tuned model keeps its path
     if gpu:
         assert trainer == "verl.trainer.sft_trainer" and args.nproc_per_node == sft.trainer.n_gpus_per_node == 8
         assert generation.actor_rollout_ref.rollout.name == "vllm" and len(args.eval_data) == 4
     else:
         assert trainer == "verl_mgrpo.cpu.sft_trainer" and sft.trainer.device == "cpu"
-        assert generation.actor_rollout_ref.rollout.name == "hf" and args.eval_data == ["arith_test"]
+        assert generation.actor_rollout_ref.rollout.name == "hf" and args.eval_data == (Path("arith_test"),)

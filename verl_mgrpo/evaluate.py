@@ -17,7 +17,47 @@ ones training's validation logs (vLLM on GPU, the ``hf`` backend on CPU).
 import argparse
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """What one evaluation run needs (the command's arguments, for library code and tests alike)."""
+
+    model: str
+    data: tuple[Path, ...]
+    output_dir: Path
+    second_turn: str = "guide"
+    n: int = 1
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_response_length: int | None = None
+    method: str = "model"
+    overrides: tuple[str, ...] = ()
+
+    def config_overrides(self, model: str) -> list[str]:
+        """main_mgrpo's overrides for a validation-only run of ``model`` (a Hugging Face directory)."""
+        files = ",".join(str(Path(f).resolve()) for f in self.data)
+        overrides = [
+            f"actor_rollout_ref.model.path={model}",
+            f"data.val_files=[{files}]",
+            f"data.train_files=[{files}]",  # veRL builds a train set even for validation only
+            "data.val_max_samples=-1",
+            f"actor_rollout_ref.rollout.val_kwargs.n={self.n}",
+            f"actor_rollout_ref.rollout.val_kwargs.temperature={self.temperature}",
+            f"actor_rollout_ref.rollout.val_kwargs.top_p={self.top_p}",
+            f"actor_rollout_ref.rollout.val_kwargs.do_sample={self.temperature > 0}",
+            f"mgrpo.val_second_turn={self.second_turn}",
+            f"mgrpo.val_output_dir={self.output_dir.resolve()}",
+            f"mgrpo.val_method_name={self.method}",
+            "trainer.val_only=True",
+            "trainer.val_before_train=True",
+            "trainer.resume_mode=disable",
+        ]
+        if self.max_response_length:
+            overrides.append(f"data.max_response_length={self.max_response_length}")
+        return overrides + list(self.overrides)
 
 
 def resolve_model(model: str, output_dir: Path) -> str:
@@ -49,27 +89,13 @@ def data_files(parser: argparse.ArgumentParser, values: list[str]) -> list[Path]
     return files
 
 
-def overrides(args: argparse.Namespace, model: str) -> list[str]:
-    files = ",".join(str(Path(f).resolve()) for f in args.data)
-    settings = [
-        f"actor_rollout_ref.model.path={model}",
-        f"data.val_files=[{files}]",
-        f"data.train_files=[{files}]",  # veRL builds a train set even for validation only
-        "data.val_max_samples=-1",
-        f"actor_rollout_ref.rollout.val_kwargs.n={args.n}",
-        f"actor_rollout_ref.rollout.val_kwargs.temperature={args.temperature}",
-        f"actor_rollout_ref.rollout.val_kwargs.top_p={args.top_p}",
-        f"actor_rollout_ref.rollout.val_kwargs.do_sample={args.temperature > 0}",
-        f"mgrpo.val_second_turn={args.second_turn}",
-        f"mgrpo.val_output_dir={args.output_dir.resolve()}",
-        f"mgrpo.val_method_name={args.method}",
-        "trainer.val_only=True",
-        "trainer.val_before_train=True",
-        "trainer.resume_mode=disable",
-    ]
-    if args.max_response_length:
-        settings.append(f"data.max_response_length={args.max_response_length}")
-    return settings + args.overrides
+def evaluate(settings: EvaluationSettings) -> None:
+    """Convert the model if it is a veRL checkpoint step, then run main_mgrpo's validation only."""
+    from verl_mgrpo import main_mgrpo
+
+    settings.output_dir.mkdir(parents=True, exist_ok=True)
+    model = resolve_model(settings.model, settings.output_dir)
+    main_mgrpo.run(main_mgrpo.compose_config(settings.config_overrides(model)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,17 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_from_args(args: argparse.Namespace, data: list[Path] | None = None) -> EvaluationSettings:
+    """The parsed command as settings (``data``: the resolved files, default the paths as given)."""
+    return EvaluationSettings(
+        model=args.model, data=tuple(data or map(Path, args.data)), output_dir=args.output_dir,
+        second_turn=args.second_turn, n=args.n, temperature=args.temperature, top_p=args.top_p,
+        max_response_length=args.max_response_length, method=args.method, overrides=tuple(args.overrides),
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.data = data_files(parser, args.data)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    model = resolve_model(args.model, args.output_dir)
-
-    from verl_mgrpo import main_mgrpo
-
-    sys.argv = [sys.argv[0], *overrides(args, model)]
-    main_mgrpo.main()
+    evaluate(settings_from_args(args, data_files(parser, args.data)))
 
 
 if __name__ == "__main__":

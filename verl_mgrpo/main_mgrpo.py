@@ -76,6 +76,21 @@ def run(config: DictConfig, task_runner_class=None) -> None:
     run_ppo(config, task_runner_class=ray.remote(task_runner_class or TaskRunner))
 
 
+def default_config_name() -> str:
+    """``mgrpo_trainer``, or ``mgrpo_trainer_cpu`` where torch sees no GPU."""
+    import torch
+
+    return "mgrpo_trainer" if torch.cuda.is_available() else CPU_CONFIG
+
+
+def compose_config(overrides: list[str], config_name: str | None = None) -> DictConfig:
+    """The config ``python -m verl_mgrpo.main_mgrpo [overrides]`` runs with, for library callers."""
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module("verl_mgrpo.config", version_base=None):
+        return compose(config_name=config_name or default_config_name(), overrides=list(overrides))
+
+
 @hydra.main(config_path="config", config_name="mgrpo_trainer", version_base=None)
 def _hydra_main(config: DictConfig) -> None:
     run(config)
@@ -83,10 +98,7 @@ def _hydra_main(config: DictConfig) -> None:
 
 def main() -> None:
     if not any(arg.startswith(("--config-name", "-cn")) for arg in sys.argv[1:]):
-        import torch
-
-        if not torch.cuda.is_available():
-            sys.argv.insert(1, f"--config-name={CPU_CONFIG}")
+        sys.argv.insert(1, f"--config-name={default_config_name()}")
     _hydra_main()
 
 

@@ -28,10 +28,11 @@ def test_the_documented_gpu_command_composes_against_the_gpu_config():
     from hydra import compose, initialize_config_module
 
     from tests.readme_commands import argv, documented
-    from verl_mgrpo.evaluate import build_parser, overrides
+    from verl_mgrpo.evaluate import build_parser, settings_from_args
 
     args = build_parser().parse_args(argv(documented("python -m verl_mgrpo.evaluate --model checkpoints/"))[3:])
+    settings = settings_from_args(args)
     with initialize_config_module("verl_mgrpo.config", version_base=None):
-        config = compose(config_name="mgrpo_trainer", overrides=overrides(args, args.model))
+        config = compose(config_name="mgrpo_trainer", overrides=settings.config_overrides(settings.model))
     assert config.trainer.val_only and config.mgrpo.val_second_turn == args.second_turn == "guide"
     assert len(config.data.val_files) == len(args.data) == 4

@@ -11,40 +11,41 @@ from transformers import AutoTokenizer
 
 from verl_mgrpo.defaults import MODEL_DIR
 from verl_mgrpo.eval.second_turn import new_turn_suffix
-from verl_mgrpo.star.__main__ import (
-    SETTINGS_FILE,
-    build_parser,
-    ensure_generations,
-    generation_settings,
-    main,
-    sft_command,
-)
+from verl_mgrpo.star.run import SETTINGS_FILE, StarSettings, ensure_generations, generation_settings, sft_command
 from verl_mgrpo.star.data import star_messages
 from verl_mgrpo.star.dataset import MaskedMultiTurnSFTDataset
 
 
-def test_generation_overrides_may_not_replace_the_model(capsys):
-    with pytest.raises(SystemExit):
-        main(["--output-dir", "unused", "--generation-overrides", "actor_rollout_ref.model.path=/some/model"])
-    assert "must not set actor_rollout_ref.model.path" in capsys.readouterr().err
+def test_generation_overrides_may_not_replace_the_model():
+    with pytest.raises(ValueError, match="must not set actor_rollout_ref.model.path"):
+        StarSettings(output_dir=Path("unused"), generation_overrides=("actor_rollout_ref.model.path=/some/model",))
 
 
 def test_generations_made_with_other_settings_are_refused_not_reused(tmp_path):
-    args = build_parser().parse_args(["--output-dir", str(tmp_path), "--data", "train.parquet", "--n", "4"])
-    args.data = [Path("train.parquet")]
+    settings = StarSettings(output_dir=tmp_path, data=(Path("train.parquet"),), n=4)
     (tmp_path / "generations.jsonl").write_text("{}\n")
-    (tmp_path / SETTINGS_FILE).write_text(json.dumps({**generation_settings(args, "m"), "n": 8}))
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps({**generation_settings(settings, "m"), "n": 8}))
     with pytest.raises(SystemExit, match=r"other settings \(n;"):
-        ensure_generations(args, "m", tmp_path)
-    (tmp_path / SETTINGS_FILE).write_text(json.dumps(generation_settings(args, "m")))
-    ensure_generations(args, "m", tmp_path)  # the same settings: reused, nothing launched
+        ensure_generations(settings, "m", tmp_path)
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(generation_settings(settings, "m")))
+    ensure_generations(settings, "m", tmp_path)  # the same settings: reused, nothing launched
 
 
 def test_the_sft_batch_is_split_evenly_over_processes():
-    args = build_parser().parse_args(["--output-dir", "out", "--batch-size", "32", "--nproc-per-node", "4"])
-    assert "data.train_batch_size=4" in sft_command(args, "m", Path("d.parquet"), rows=6, on_gpu=True)
+    settings = StarSettings(output_dir=Path("out"), batch_size=32, nproc_per_node=4)
+    assert "data.train_batch_size=4" in sft_command(settings, "m", Path("d.parquet"), rows=6, on_gpu=True)
     with pytest.raises(SystemExit, match="3 accepted conversations cannot fill a batch for 4 processes"):
-        sft_command(args, "m", Path("d.parquet"), rows=3, on_gpu=True)
+        sft_command(settings, "m", Path("d.parquet"), rows=3, on_gpu=True)
+
+
+def test_the_command_line_becomes_the_same_settings():
+    from verl_mgrpo.star.__main__ import build_parser, settings_from_args
+
+    args = build_parser().parse_args(["--output-dir", "out", "--data", "a.parquet", "b.parquet", "--n", "2",
+                                      "--generation-overrides", "data.seed=1", "--eval-data", "t.parquet"])
+    assert settings_from_args(args) == StarSettings(
+        output_dir=Path("out"), data=(Path("a.parquet"), Path("b.parquet")), n=2,
+        generation_overrides=("data.seed=1",), eval_data=(Path("t.parquet"),))
 
 
 @pytest.fixture(scope="module")
