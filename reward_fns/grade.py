@@ -23,6 +23,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 from reward_fns.arithmetic import arithmetic_verdict
+from reward_fns.forms import (
+    as_interval, components, equation_sides, expand_signs, factor_first, is_plain_name, is_set, ordered_pairs,
+    percent_readings, repeating_decimal, split_items,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,13 @@ SymbolicCheck = Callable[[str, str, GradingPolicy], bool]
 
 # --- cleaning ------------------------------------------------------------------------------------------------
 
-_SPACING = re.compile(r"\\[!,;:> ]|\\(?:q?quad|displaystyle|textstyle|limits)\b")
+_SPACING = re.compile(r"(?<!\\)\\[!,;:> ]|\\(?:q?quad|displaystyle|textstyle|limits)\b")  # not a matrix row end
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?:\.|\b)")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\circ\b|\\degree\b")
 _TEXT_COMMAND = r"\\(?:text|textrm|textbf|mbox|mathrm|operatorname|rm)\s*"
 _UNIT_TAIL = re.compile(r"(?:\s*" + _TEXT_COMMAND + r"\{[^{}]*\}(?:\s*\^\s*\{?-?\d+\}?)?)+\s*$")
 _WRAPPED_TEXT = re.compile(r"^" + _TEXT_COMMAND + r"\{([^{}]*)\}$")
+_TEXT_DIGITS = re.compile(_TEXT_COMMAND + r"\{([0-9A-Za-z]+)\}(?=\s*_)")
 _ANY_TEXT = re.compile(_TEXT_COMMAND + r"\{([^{}]*)\}")
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?:([ap])\.?m\.?)?$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -73,12 +78,13 @@ def from_numpy_notation(answer: str) -> str:
 
 
 def clean(answer: str) -> str:
-    """Remove what never changes an answer's meaning: delimiters, spacing, sizing, degrees, %, units."""
+    """Remove what never changes an answer's meaning: delimiters, spacing, sizing, degrees, units."""
     text = from_numpy_notation(answer).replace("$", " ").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    text = text.replace("{,}", ",").replace("~", " ").replace("\\%", "").replace("%", "")
+    text = text.replace("{,}", ",").replace("~", " ").replace("\\%", "%")  # a percent: see forms.percent_readings
     text = _SPACING.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)
     text = _DEGREES.sub("", text)
+    text = _TEXT_DIGITS.sub(r"\1", text)  # "\text{A5}_{11}": base digits written as text
     text = text.strip().rstrip(".").strip()
     time = _canonical_time(text)
     if time:
@@ -99,21 +105,6 @@ def comparison_key(item: str) -> str:
     key = re.sub(r"\s+", "", item)
     choice = re.fullmatch(r"\(?([A-Ea-e])\)?", key)  # multiple choice: "(C)", "C"
     return choice.group(1).upper() if choice else (key.lower() if key.isalpha() else key)
-
-
-def split_items(answer: str) -> list[str]:
-    """Split at commas outside any bracket: ``1, -2`` is two answers, ``(3, \\frac{\\pi}{2})`` is one."""
-    items, depth, start = [], 0, 0
-    for index, char in enumerate(answer):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            items.append(answer[start:index])
-            start = index + 1
-    items.append(answer[start:])
-    return [item.strip() for item in items if item.strip()]
 
 
 # --- special forms math-verify gets wrong -------------------------------------------------------------------
@@ -178,18 +169,6 @@ def special_form_verdict(gold: str, pred: str) -> bool | None:
     return None
 
 
-def _equation_sides(item: str) -> tuple[str, str] | None:
-    if item.count("=") != 1 or any(op in item for op in ("\\le", "\\ge", "<", ">")):
-        return None
-    left, right = item.split("=")
-    return left.strip(), right.strip()
-
-
-def _is_plain_name(text: str) -> bool:
-    """``x``, ``a_1``, ``f(x)``, ``\\angle BEA_1``: a left-hand side that only names the answer."""
-    return bool(re.fullmatch(r"(?:\\angle\s*)?[A-Za-z][A-Za-z0-9_{}\s]*(?:\([A-Za-z, ]*\))?", text))
-
-
 # --- matching ------------------------------------------------------------------------------------------------
 
 
@@ -197,24 +176,34 @@ def items_equal(gold: str, pred: str, policy: GradingPolicy, symbolic: SymbolicC
     """One gold answer against one predicted answer (both already cleaned)."""
     if comparison_key(gold) == comparison_key(pred):
         return True
+    if "%" in gold or "%" in pred:  # either reading of a percent
+        return any(items_equal(g, p, policy, symbolic) for g in percent_readings(gold) for p in percent_readings(pred))
+    gold, pred = repeating_decimal(gold) or gold, repeating_decimal(pred) or pred
+    if components(gold) and is_set(pred):
+        return False  # a set \{...\} drops the order that is the ordered tuple's answer
+    intervals = as_interval(gold) or gold, as_interval(pred) or pred
+    if intervals != (gold, pred):  # "a < x \le b", "x \in I": the interval they allow
+        return items_equal(*intervals, policy, symbolic)
     special = special_form_verdict(gold, pred)
     if special is not None:
         return special
     gold_number, pred_number = as_number(gold), as_number(pred)
     if gold_number and pred_number:
         return numbers_equal(gold_number, pred_number, policy)
-    gold_sides, pred_sides = _equation_sides(gold), _equation_sides(pred)
+    gold_sides, pred_sides = equation_sides(gold), equation_sides(pred)
     if gold_sides and pred_sides and comparison_key(gold_sides[0]) == comparison_key(pred_sides[0]):
         return items_equal(gold_sides[1], pred_sides[1], policy, symbolic)
-    if pred_sides and not gold_sides and _is_plain_name(pred_sides[0]):  # "x = 5" for gold "5"
+    if pred_sides and not gold_sides and is_plain_name(pred_sides[0]):  # "x = 5" for gold "5"
         return items_equal(gold, pred_sides[1], policy, symbolic)
-    if gold_sides and not pred_sides and _is_plain_name(gold_sides[0]):  # "5" for gold "x = 5"
+    if gold_sides and not pred_sides and is_plain_name(gold_sides[0]):  # "5" for gold "x = 5"
         return items_equal(gold_sides[1], pred, policy, symbolic)
+    if gold_sides and not pred_sides and not re.search(r"[A-Za-z]", gold):  # "0.56 = 56\%": either value
+        return any(items_equal(side, pred, policy, symbolic) for side in gold_sides)
     if not (policy.significant_figures and gold_number):  # (a measurement's tolerance is symbolic_equal's)
         verdict = arithmetic_verdict(gold, pred)  # constants: decided without sympy
         if verdict is not None:
             return verdict
-    return symbolic(gold, pred, policy)
+    return symbolic(*factor_first(gold, pred), policy)
 
 
 def _perfect_matching(size: int, equal: Callable[[int, int], bool]) -> bool:
@@ -254,9 +243,15 @@ def answers_match(gold: str, pred: str, policy: GradingPolicy, symbolic: Symboli
     gold_clean, pred_clean = clean(gold), clean(pred)
     if not pred_clean:
         return False
-    gold_items, pred_items = split_items(gold_clean), split_items(pred_clean)
+    gold_items, pred_items = (
+        [answer for item in split_items(text) for answer in (expand_signs(item) if not is_set(item) else [item])]
+        for text in (gold_clean, pred_clean)
+    )
     if len(gold_items) == len(pred_items) == 1:
-        return items_equal(gold_clean, pred_clean, policy, symbolic)
+        return items_equal(gold_items[0], pred_items[0], policy, symbolic)
+    ordered = ordered_pairs(gold_items, pred_items)
+    if ordered is not None:
+        return bool(ordered) and all(items_equal(clean(g), clean(p), policy, symbolic) for g, p in ordered)
     # Several answers: a multiset match item by item. Never hand the whole list to math-verify, which
     # compares lists as sets and so accepts "-1, 3" for "-1, 3, 3".
     if len(gold_items) != len(pred_items):

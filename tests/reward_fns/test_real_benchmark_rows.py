@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from reward_fns import compute_score
-from reward_fns.grade import as_number, clean, split_items
+from reward_fns.forms import split_items
+from reward_fns.grade import as_number, clean
 
 FILES = ["math_train", "math500_test", "gsm8k_test", "minerva_math_test", "olympiadbench_test"]
 EXPECTED_ROWS = {"math_train": 11998, "math500_test": 500, "gsm8k_test": 1319, "minerva_math_test": 272,
