@@ -20,6 +20,29 @@ def test_mixed_group_share_counts_groups_with_right_and_wrong_samples():
     assert mixed_group_share([], []) == 0.0
 
 
+def test_layer_metrics_of_a_hand_made_layer():
+    import numpy as np
+    import torch
+    from verl import DataProto
+
+    from verl_mgrpo.metrics import layer_metrics
+
+    # 4 samples in 2 groups; scores on the last response token; prompts of 2 and 1 tokens, responses of 3 and 1.
+    scores = torch.zeros(4, 3)
+    scores[0, 2], scores[2, 0] = 1.0, 1.0
+    layer = DataProto.from_dict(
+        tensors={"rm_scores": scores, "prompts": torch.zeros(4, 2, dtype=torch.long),
+                 "response_mask": torch.tensor([[1, 1, 1], [1, 0, 0], [1, 0, 0], [1, 1, 1]]),
+                 "attention_mask": torch.tensor([[1, 1, 1, 1, 1], [0, 1, 1, 0, 0], [0, 1, 1, 0, 0], [1, 1, 1, 1, 1]])},
+        non_tensors={"uid": np.array(["a", "a", "b", "b"], dtype=object)},
+    )
+    assert layer_metrics(layer, 2) == {
+        "mgrpo/layer2/acc": 0.5, "mgrpo/layer2/samples": 4, "mgrpo/layer2/groups": 2,
+        "mgrpo/layer2/mixed_groups": 1.0, "mgrpo/layer2/response_tokens": 8.0,
+        "mgrpo/layer2/response_length_mean": 2.0, "mgrpo/layer2/prompt_tokens": 6.0,
+    }
+
+
 def test_transition_rates_refuse_mismatched_lengths():
     with pytest.raises(ValueError, match="3 first answers|\\(3,\\) first"):
         transition_rates([True] * 3, [True] * 2)

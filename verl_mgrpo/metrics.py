@@ -74,7 +74,7 @@ def layer_metrics(layer, k: int) -> dict[str, float]:
     response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
     prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
     return {
-        f"mgrpo/layer{k}/acc": float(right.float().mean()),
+        f"mgrpo/layer{k}/acc": float(right.mean()),
         f"mgrpo/layer{k}/samples": len(layer),
         f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
         f"mgrpo/layer{k}/mixed_groups": mixed_group_share(right, layer.non_tensor_batch["uid"]),
