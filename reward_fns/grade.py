@@ -176,8 +176,9 @@ def items_equal(gold: str, pred: str, policy: GradingPolicy, symbolic: SymbolicC
     """One gold answer against one predicted answer (both already cleaned)."""
     if comparison_key(gold) == comparison_key(pred):
         return True
-    if "%" in gold or "%" in pred:  # either reading of a percent
-        return any(items_equal(g, p, policy, symbolic) for g in percent_readings(gold) for p in percent_readings(pred))
+    readings = [(g, p) for g in percent_readings(gold) for p in percent_readings(pred)]
+    if readings != [(gold, pred)]:  # a percent: either reading
+        return any(items_equal(g, p, policy, symbolic) for g, p in readings)
     gold, pred = repeating_decimal(gold) or gold, repeating_decimal(pred) or pred
     if components(gold) and is_set(pred):
         return False  # a set \{...\} drops the order that is the ordered tuple's answer
