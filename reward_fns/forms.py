@@ -24,6 +24,8 @@ _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d+)\}$")
 _SIGNS = re.compile(r"\\(pm|mp)\b")
 _MAX_SIGNS = 4  # 16 answers; beyond that an item is compared as written
 _RELATION = re.compile(r"\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)\b|<=|>=|<|>")
+_UPWARD = {"<", "<=", "\\le", "\\leq", "\\leqslant", "\\lt"}  # the relations that read "less than"
+_STRICT = {"<", ">", "\\lt", "\\gt"}
 # Greek letters name variables (\lambda, \theta); \pi and \infty are numbers.
 _GREEK = (r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|"
           r"rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega)\b")
@@ -79,8 +81,8 @@ def chain_terms(item: str) -> list[str] | None:
     """The terms of a chain of two or more inequalities pointing one way, in written order; None otherwise."""
     operators = _RELATION.findall(item)
     parts = [part.strip() for part in _RELATION.split(item)]
-    below = {op in ("<", "<=", "\\le", "\\leq", "\\leqslant", "\\lt") for op in operators}
-    return parts if len(operators) >= 2 and len(below) == 1 and all(parts) else None
+    pointing_one_way = len({op in _UPWARD for op in operators}) == 1
+    return parts if len(operators) >= 2 and pointing_one_way and all(parts) else None
 
 
 def as_interval(item: str) -> str | None:
@@ -93,8 +95,8 @@ def as_interval(item: str) -> str | None:
     operators = _RELATION.findall(item)
     if not 1 <= len(operators) <= 2 or not all(parts):
         return None
-    below = [op in ("<", "<=", "\\le", "\\leq", "\\leqslant", "\\lt") for op in operators]
-    strict = [op in ("<", ">", "\\lt", "\\gt") for op in operators]
+    below = [op in _UPWARD for op in operators]
+    strict = [op in _STRICT for op in operators]
     if len(set(below)) != 1:
         return None
     if not below[0]:  # "b > x > a": read it as "a < x < b"
@@ -154,10 +156,11 @@ def is_set(item: str) -> bool:
 
 def components(item: str) -> list[str] | None:
     """An ordered tuple's components (``(a, b)``: round brackets around two or more items); None otherwise."""
-    if not (item.startswith("(") and item.endswith(")")) or len(split_items(item[1:-1])) < 2:
-        return None
     inner = item[1:-1]
-    return split_items(inner) if _brackets_balance(inner) else None
+    if not (item.startswith("(") and item.endswith(")")) or not _brackets_balance(inner):
+        return None  # "(1, 2) \cup (3, 4)" opens and closes round brackets but is no tuple
+    parts = split_items(inner)
+    return parts if len(parts) >= 2 else None
 
 
 def _brackets_balance(text: str) -> bool:

@@ -10,7 +10,7 @@ from verl import DataProto
 
 from verl_mgrpo.correction import (
     RIGHT_ABOVE, GuideTokens, augment, correction_queries, correction_query, is_right, new_group_uids, select,
-    selecting_samples, valid_ids,
+    in_groups, valid_ids,
 )
 from verl_mgrpo.merging import batch_multiple, merge_layers, pad_rows
 from verl_mgrpo.names import CONTINUATION_AGENT, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY
@@ -110,7 +110,7 @@ def test_right_means_a_score_above_one_threshold():
 def test_the_selecting_sample_joins_its_querys_group():
     corrections = _layer([([1], [2], 1.0), ([1], [3], 0.0), ([4], [5], 1.0)])
     uids = new_group_uids(2)
-    joined = selecting_samples(corrections, np.array([0, 2]), uids)
+    joined = in_groups(corrections, np.array([0, 2]), uids)
     assert list(joined.non_tensor_batch["uid"]) == list(uids) and len(set(uids)) == 2
     assert joined.batch["responses"][:, 0].tolist() == [2, 5]
 

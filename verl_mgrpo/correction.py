@@ -4,7 +4,7 @@ Pure functions of ``DataProto`` / token ids; the trainer only calls them in orde
 
     q'_i = q ⊕ o_i ⊕ p_guide        correction_queries   (token ids, never re-templated text)
     keep q'_j whose continuation is right (G' ≤ G)   select   (one threshold: RIGHT_ABOVE)
-    H more samples per kept q'_j, one group each     augment  (new_group_uids, selecting_samples)
+    H more samples per kept q'_j, one group each     augment  (new_group_uids, in_groups)
 
 Merging the layers into one batch for the update is :mod:`verl_mgrpo.merging`.
 """
@@ -188,19 +188,18 @@ def select(correction_scores, parent_scores, parents: np.ndarray) -> Selection:
 
 
 def new_group_uids(count: int) -> np.ndarray:
-    """One fresh GRPO group per kept query."""
+    """``count`` fresh GRPO group ids (one per question, or per kept query)."""
     return np.array([str(uuid.uuid4()) for _ in range(count)], dtype=object)
 
 
-def selecting_samples(corrections: DataProto, kept: np.ndarray, group_uids: np.ndarray) -> DataProto:
-    """``mgrpo.keep_selecting_sample``: the kept corrections themselves, each in its query's group."""
-    chosen = corrections.select_idxs(kept)
+def in_groups(batch: DataProto, kept: np.ndarray, group_uids: np.ndarray) -> DataProto:
+    """The rows ``kept``, row ``kept[j]`` in group ``group_uids[j]``. With ``mgrpo.keep_selecting_sample`` the
+    kept corrections themselves join their queries' groups this way."""
+    chosen = batch.select_idxs(kept)
     chosen.non_tensor_batch["uid"] = np.asarray(group_uids, dtype=object)
     return chosen
 
 
 def augment(queries: DataProto, kept: np.ndarray, samples: int, group_uids: np.ndarray) -> DataProto:
     """``samples`` generation inputs per kept query; the samples of ``kept[j]`` form group ``group_uids[j]``."""
-    chosen = queries.select_idxs(kept)
-    chosen.non_tensor_batch["uid"] = np.asarray(group_uids, dtype=object)
-    return chosen.repeat(repeat_times=samples, interleave=True)
+    return in_groups(queries, kept, group_uids).repeat(repeat_times=samples, interleave=True)

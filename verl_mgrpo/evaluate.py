@@ -59,6 +59,15 @@ class EvaluationSettings:
             overrides.append(f"data.max_response_length={self.max_response_length}")
         return overrides + list(self.overrides)
 
+    def arguments(self) -> list[str]:
+        """The ``python -m verl_mgrpo.evaluate`` arguments that parse back into these settings."""
+        arguments = ["--model", self.model, "--data", *map(str, self.data), "--output-dir", str(self.output_dir),
+                     "--second-turn", self.second_turn, "--n", str(self.n), "--temperature", str(self.temperature),
+                     "--top-p", str(self.top_p), "--method", self.method]
+        if self.max_response_length:
+            arguments += ["--max-response-length", str(self.max_response_length)]
+        return arguments + list(self.overrides)
+
 
 def resolve_model(model: str, output_dir: Path) -> str:
     """A veRL checkpoint step becomes a Hugging Face directory (veRL's merger); anything else is as given."""

@@ -1,12 +1,11 @@
 """The trainer's generation calls (a mixin of RayMGRPOTrainer, used by training and two-turn validation):
 first answers through veRL's agent loop, and generation calls of any size, each sample seeded by its key."""
 
-import uuid
-
 import numpy as np
 from verl import DataProto
 from verl.protocol import pad_dataproto_to_divisor, unpad_dataproto
 
+from verl_mgrpo.correction import new_group_uids
 from verl_mgrpo.names import REQUEST_KEY, SEED_KEY, SINGLE_TURN_AGENT
 from verl_mgrpo.sampling import sample_keys, sample_seeds
 
@@ -15,7 +14,7 @@ class Generation:
     def _first_answers(self, batch: DataProto, n: int, validate: bool, key_prefix: str) -> DataProto:
         """``n`` answers per question through veRL's agent loop, as rows with the question's fields."""
         if "uid" not in batch.non_tensor_batch:
-            batch.non_tensor_batch["uid"] = np.array([str(uuid.uuid4()) for _ in range(len(batch))], dtype=object)
+            batch.non_tensor_batch["uid"] = new_group_uids(len(batch))  # one group per question
         batch = batch.repeat(repeat_times=n, interleave=True)
         gen_batch = self._get_gen_batch(batch)
         # MGRPO: each sample gets a routing key, so its corrections reach the server that cached its prefix.

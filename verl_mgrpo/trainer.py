@@ -39,7 +39,7 @@ from verl.workers.rollout.utils import get_max_position_embeddings
 
 from verl_mgrpo.advantage import compute_mgrpo_outcome_advantage
 from verl_mgrpo.config import MGRPOConfig
-from verl_mgrpo.correction import GuideTokens, augment, correction_queries, new_group_uids, select, selecting_samples
+from verl_mgrpo.correction import GuideTokens, augment, correction_queries, new_group_uids, in_groups, select
 from verl_mgrpo.eval.validation import TwoTurnValidation
 from verl_mgrpo.generation import Generation
 from verl_mgrpo.loop_features import LoopFeatures, StepProfiler
@@ -222,7 +222,7 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
 
         # 4. Augmentation: H more samples per kept q'_j, one group each.
         group_uids = new_group_uids(len(kept))
-        groups = [selecting_samples(corrections, kept, group_uids)] if self.mgrpo.keep_selecting_sample else []
+        groups = [in_groups(corrections, kept, group_uids)] if self.mgrpo.keep_selecting_sample else []
         if self.mgrpo.augment_n > 0:
             augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids),
                                        f"layer{k}/augmentation")

@@ -36,3 +36,15 @@ def test_the_documented_gpu_command_composes_against_the_gpu_config():
         config = compose(config_name="mgrpo_trainer", overrides=settings.config_overrides(settings.model))
     assert config.trainer.val_only and config.mgrpo.val_second_turn == args.second_turn == "guide"
     assert len(config.data.val_files) == len(args.data) == 4
+
+
+def test_settings_written_as_arguments_parse_back_to_the_same_settings(tmp_path):
+    """What STaR runs as ``python -m verl_mgrpo.evaluate``: nothing lost on the way through the command line."""
+    from verl_mgrpo.evaluate import EvaluationSettings, build_parser, settings_from_args
+
+    settings = EvaluationSettings(
+        model="m", data=(Path("a.parquet"), Path("b.parquet")), output_dir=tmp_path, second_turn="prompt", n=4,
+        temperature=0.0, top_p=0.9, max_response_length=48, method="star",
+        overrides=("data.val_max_samples=16", "trainer.seed=1"),
+    )
+    assert settings_from_args(build_parser().parse_args(settings.arguments())) == settings

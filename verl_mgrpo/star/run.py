@@ -79,14 +79,7 @@ def ensure_generations(settings: StarSettings, model: str, directory: Path) -> N
 
 def two_turn(evaluation: EvaluationSettings) -> None:
     """``python -m verl_mgrpo.evaluate`` in a process of its own (each run starts and stops its own Ray)."""
-    command = [sys.executable, "-m", "verl_mgrpo.evaluate", "--model", evaluation.model,
-               "--data", *map(str, evaluation.data), "--output-dir", str(evaluation.output_dir),
-               "--second-turn", evaluation.second_turn, "--n", str(evaluation.n),
-               "--temperature", str(evaluation.temperature), "--top-p", str(evaluation.top_p),
-               "--method", evaluation.method]
-    if evaluation.max_response_length:
-        command += ["--max-response-length", str(evaluation.max_response_length)]
-    subprocess.run(command + list(evaluation.overrides), check=True)
+    subprocess.run([sys.executable, "-m", "verl_mgrpo.evaluate", *evaluation.arguments()], check=True)
 
 
 def sft_command(settings: StarSettings, model: str, data: Path, rows: int, on_gpu: bool) -> list[str]:
