@@ -41,7 +41,9 @@ def perturbed(gold: str) -> str:
 
 def score_chunk(chunk: list[tuple[str, str, str]]) -> tuple[int, float, float, str]:
     """Score (data_source, response, gold) triples; returns (count, seconds, slowest seconds, slowest answer)."""
-    compute_score("math", "\\boxed{1/2}", "0.5")  # start this process's sandbox child outside the timing
+    # Outside the timing: start this process's sandbox child, and import math-verify's normalisation for
+    # reward_fns.pointwise (once per process in training too).
+    compute_score("math", "\\boxed{x+1}", "x")
     slowest, slowest_answer, started = 0.0, "", time.perf_counter()
     for data_source, response, gold in chunk:
         t0 = time.perf_counter()

@@ -27,6 +27,7 @@ from reward_fns.forms import (
     as_interval, components, equation_sides, expand_signs, factor_first, is_plain_name, is_set, ordered_pairs,
     percent_readings, repeating_decimal, split_items,
 )
+from reward_fns.pointwise import differ
 
 
 @dataclass(frozen=True)
@@ -200,11 +201,14 @@ def items_equal(gold: str, pred: str, policy: GradingPolicy, symbolic: SymbolicC
         return items_equal(gold_sides[1], pred, policy, symbolic)
     if gold_sides and not pred_sides and not re.search(r"[A-Za-z]", gold):  # "0.56 = 56\%": either value
         return any(items_equal(side, pred, policy, symbolic) for side in gold_sides)
+    gold, pred = factor_first(gold, pred)
     if not (policy.significant_figures and gold_number):  # (a measurement's tolerance is symbolic_equal's)
         verdict = arithmetic_verdict(gold, pred)  # constants: decided without sympy
         if verdict is not None:
             return verdict
-    return symbolic(*factor_first(gold, pred), policy)
+        if differ(gold, pred):  # unequal at several points: math-verify could not find them equal
+            return False
+    return symbolic(gold, pred, policy)
 
 
 def _perfect_matching(size: int, equal: Callable[[int, int], bool]) -> bool:

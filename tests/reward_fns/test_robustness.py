@@ -31,12 +31,12 @@ def test_hostile_answer_scores_zero_in_bounded_time_off_the_main_thread(name):
 
 
 def test_a_timed_out_child_is_replaced_and_grading_goes_on():
-    pool = SandboxPool(size=1, timeout=1.0)
+    pool = SandboxPool(size=1, timeout=3.0)  # > a fresh child's start (importing sympy, math-verify: ~1.3 s)
     from reward_fns.grade import EXACT
 
     started = time.monotonic()
     assert pool.symbolic_equal("5", "9^{9^{9^{9}}}", EXACT) is False
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 8
     assert pool.symbolic_equal("\\frac{1}{2}", "0.5", EXACT) is True  # a fresh child answers
 
 

@@ -1,0 +1,242 @@
+"""A reader of answer LaTeX that reads it as math-verify does, for :mod:`reward_fns.pointwise`.
+
+Each rule measured on latex2sympy 1.11; ``tests/reward_fns/test_pointwise.py`` checks this reader against
+math-verify's parse on every benchmark answer it accepts:
+- first math-verify's own ``normalize_latex`` with its extraction config: it drops trailing unit-like words,
+  so ``2 t`` is ``2`` and ``a / b c`` is ``a /``;
+- symbols are lowercase (``C_{1}`` is ``c_1``, ``\\Omega`` is ``omega``); ``x_0`` is ``x_{0}``;
+- juxtaposition binds tighter than ``/``: ``1 / 2 x`` is ``1/(2x)``; ``x^23`` is ``x**23``;
+- a function's argument without parentheses is the whole product after it: ``\\sin x / y`` is ``sin(x/y)``;
+- ``\\log`` is base 10, ``\\ln`` natural; ``\\lfloor``, ``\\lceil``, ``!``, ``\\binom`` are floor, ceiling,
+  factorial and binomial; ``\\dot{x}`` is a symbol of its own;
+- some letters have two readings (see :func:`ambiguous`): ``e`` Euler's number or a symbol, ``i`` the
+  imaginary unit or a symbol (math-verify decides by the spacing around it), a letter before ``(`` a function
+  or a product (``u(t)`` is a function, ``x(t+1)`` a product).
+A bare symbol (math-verify compares those by name: ``\\lambda`` equals ``l a m b d a``), a mixed number
+(``137 \\frac{1}{2}``), commas, relations and anything unknown are refused: :func:`read` returns None.
+
+A tree is a tuple: ``("num", 2.0)``, ``("pi",)``, ``("sym", "x_0")``, ``("apply", "u", argument)``,
+``("neg", a)``, ``("add" | "sub" | "mul" | "div" | "pow", a, b)``, ``("fn", name, argument)``,
+``("log", base, argument)``, ``("binom", n, k)``.
+"""
+
+import re
+from functools import lru_cache
+
+FUNCTIONS = frozenset("exp sin cos sinh cosh tan sec csc cot tanh arcsin arccos arctan ln".split())
+_GREEK = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau "
+    "upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon Phi Psi Omega".split()
+)
+_TOKEN = re.compile(r"\s*(\\[A-Za-z]+|\d+(?:\.\d+)?|\.\d+|[A-Za-z]|[-+*/^_(){}\[\]!])")
+_BINARY = {"*": "mul", "\\cdot": "mul", "\\times": "mul", "/": "div", "\\div": "div"}
+_CLOSERS = {"(": ")", "[": "]", "{": "}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil"}
+_ROUNDING = {"\\lfloor": "floor", "\\lceil": "ceil"}
+_ACCENTS = frozenset("dot ddot hat bar tilde vec".split())
+_ENDS = ("+", "-", *_CLOSERS.values())  # what ends a product's juxtaposed factors
+
+
+class _Refused(Exception):
+    """Outside the subset this reader reads exactly as math-verify does."""
+
+
+class _Reader:
+    """Recursive descent over latex2sympy's precedence: sum > product (``*``, ``/``) > juxtaposition > power."""
+
+    def __init__(self, text: str):
+        self.tokens, self.position = self._tokens(text), 0
+
+    @staticmethod
+    def _tokens(text: str) -> list[str]:
+        tokens, position, text = [], 0, text.rstrip()
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if not match:
+                raise _Refused
+            tokens.append(match.group(1))
+            position = match.end()
+        return tokens
+
+    def peek(self, ahead: int = 0) -> str | None:
+        index = self.position + ahead
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.peek()
+        if token is None or (expected is not None and token != expected):
+            raise _Refused
+        self.position += 1
+        return token
+
+    def read(self) -> tuple:
+        tree = self.sum()
+        if self.peek() is not None:
+            raise _Refused
+        return tree
+
+    def sum(self) -> tuple:
+        tree = self.product()
+        while self.peek() in ("+", "-"):
+            tree = ("add" if self.take() == "+" else "sub", tree, self.product())
+        return tree
+
+    def product(self, functions: bool = True) -> tuple:
+        tree = self.unary(functions)
+        while self.peek() in _BINARY:
+            tree = (_BINARY[self.take()], tree, self.unary(functions))
+        return tree
+
+    def unary(self, functions: bool) -> tuple:
+        if self.peek() in ("+", "-"):
+            sign, operand = self.take(), self.unary(functions)
+            return operand if sign == "+" else ("neg", operand)
+        tree = self.power(functions)
+        while self.peek() is not None and self.peek() not in (*_ENDS, *_BINARY):
+            if tree[0] == "num" and self.peek() == "\\frac":
+                raise _Refused  # "137 \frac{1}{2}" is a mixed number for latex2sympy
+            tree = ("mul", tree, self.power(functions))
+        return tree
+
+    def power(self, functions: bool) -> tuple:
+        base = self.atom(functions)
+        while self.peek() == "!":
+            self.take()
+            base = ("fn", "factorial", base)
+        if self.peek() == "^":
+            self.take()
+            return ("pow", base, self.exponent())
+        return base
+
+    def exponent(self) -> tuple:
+        token = self.take()
+        if token == "{":
+            return self.group("{")
+        if token[0].isdigit() and "." not in token:  # x^23 is x**23 for latex2sympy
+            return ("num", float(token))
+        if len(token) == 1 and token.isalpha():
+            return ("sym", token.lower())
+        if token == "\\pi":
+            return ("pi",)
+        raise _Refused
+
+    def group(self, opener: str) -> tuple:
+        tree = self.sum()
+        self.take(_CLOSERS[opener])
+        return tree
+
+    def braced(self) -> tuple:
+        self.take("{")
+        return self.group("{")
+
+    def atom(self, functions: bool) -> tuple:
+        token = self.take()
+        if token in _ROUNDING:
+            return ("fn", _ROUNDING[token], self.group(token))
+        if token in _CLOSERS:
+            return self.group(token)
+        if token == "\\binom":
+            return ("binom", self.braced(), self.braced())
+        if token[0].isdigit() or token[0] == ".":
+            return ("num", float(token))
+        if token == "\\frac":
+            return ("div", self.braced(), self.braced())
+        if token == "\\sqrt":
+            if self.peek() == "[":
+                self.take()
+                degree = self.group("[")
+                return ("pow", self.braced(), ("div", ("num", 1.0), degree))
+            return ("fn", "sqrt", self.braced())
+        if token == "\\pi":
+            return ("pi",)
+        name = token[1:]
+        if token.startswith("\\") and name in FUNCTIONS | {"log"}:
+            if not functions:
+                raise _Refused  # "\sin x \cos x": latex2sympy's argument rules get subtle here
+            return self.function(name)
+        if (len(token) == 1 and token.isalpha()) or (token.startswith("\\") and name in _GREEK):
+            return self.symbol(token.lstrip("\\"))
+        if token.startswith("\\") and name in _ACCENTS:  # \dot{x} is its own symbol for latex2sympy
+            self.take("{")
+            letter = self.take()
+            self.take("}")
+            if not letter.isalpha() or len(letter) > 1:
+                raise _Refused
+            return self.symbol(f"{name}{{{letter}}}")
+        raise _Refused
+
+    def function(self, name: str) -> tuple:
+        base = power = None
+        if name == "log":
+            base = ("num", 10.0)
+            if self.peek() == "_":
+                self.take()
+                base = self.braced() if self.peek() == "{" else self.exponent()
+        elif self.peek() == "^":  # \sin^{2} x is sin(x)**2 (and \sin^{-1} would be arcsin: refused)
+            self.take()
+            power = self.exponent()
+            if power[0] != "num":
+                raise _Refused
+        if self.peek() == "(":
+            self.take()
+            argument = self.group("(")
+        else:  # latex2sympy: an argument without parentheses is a whole product, "\sin x / y" = sin(x/y)
+            argument = self.product(functions=False)
+            if self.peek() not in (None, *_ENDS):
+                raise _Refused
+        tree = ("log", base, argument) if base is not None else ("fn", name, argument)
+        return ("pow", tree, power) if power is not None else tree
+
+    def symbol(self, letter: str) -> tuple:
+        name = letter.lower()
+        if self.peek() == "_":
+            self.take()
+            name = f"{name}_{self.subscript()}"
+        if self.peek() == "(":  # u(t) is a function for latex2sympy, x(t+1) a product: both readings
+            if name == "e":
+                raise _Refused
+            self.take()
+            applied = ("apply", name, self.group("("))
+            if self.peek() in ("!", "^"):
+                raise _Refused  # "k(d-k)!" binds the ! to the parenthesis in the product reading only
+            return applied
+        return ("sym", name)
+
+    def subscript(self) -> str:
+        """A subscript as part of a symbol's name: ``x_0`` and ``x_{0}`` are one symbol, ``x_01`` is ``x_{01}``."""
+        token = self.take()
+        if token != "{":
+            return token.lstrip("\\").lower()
+        parts, depth = [], 1
+        while depth:
+            token = self.take()
+            depth += (token == "{") - (token == "}")
+            parts.append(token)
+        return re.sub(r"\\text|[{}\\]", "", "".join(parts[:-1])).lower()
+
+
+@lru_cache(maxsize=4096)
+def read(answer: str) -> tuple | None:
+    """The expression tree of one answer as math-verify would read it, or None when outside the subset."""
+    from latex2sympy2_extended.math_normalization import normalize_latex
+    from math_verify import LatexExtractionConfig
+
+    text = normalize_latex(answer, LatexExtractionConfig().normalization_config)
+    try:
+        tree = _Reader(text).read()
+    except (_Refused, RecursionError, ValueError):
+        return None
+    return None if tree[0] == "sym" else tree  # bare symbols: math-verify compares their names
+
+
+def symbols(tree: tuple) -> set[str]:
+    if tree[0] in ("sym", "apply"):  # (an applied letter is a symbol in its product reading)
+        return {tree[1]} | (symbols(tree[2]) if tree[0] == "apply" else set())
+    return set().union(*(symbols(part) for part in tree[1:] if isinstance(part, tuple)))
+
+
+def ambiguous(tree: tuple) -> set[str]:
+    """What math-verify may read two ways: e (Euler's number or a symbol), i (the imaginary unit or a
+    symbol), and each letter before a parenthesis (``u(``: a function or a product)."""
+    found = {tree[1] + "("} if tree[0] == "apply" else set()
+    found |= {tree[1]} & {"e", "i"} if tree[0] in ("sym", "apply") else set()
+    return found.union(*(ambiguous(part) for part in tree[1:] if isinstance(part, tuple)))
