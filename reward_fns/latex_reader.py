@@ -9,11 +9,13 @@ math-verify's parse on every benchmark answer it accepts:
 - a function's argument without parentheses is the whole product after it: ``\\sin x / y`` is ``sin(x/y)``;
 - ``\\log`` is base 10, ``\\ln`` natural; ``\\lfloor``, ``\\lceil``, ``!``, ``\\binom`` are floor, ceiling,
   factorial and binomial; ``\\dot{x}`` is a symbol of its own;
-- some letters have two readings (see :func:`ambiguous`): ``e`` Euler's number or a symbol, ``i`` the
-  imaginary unit or a symbol (math-verify decides by the spacing around it), a letter before ``(`` a function
-  or a product (``u(t)`` is a function, ``x(t+1)`` a product).
+- some letters have two readings (see :func:`ambiguous`): ``e``/``E`` Euler's number or a symbol, ``i``/``I``
+  the imaginary unit or a symbol (measured: ``e`` and ``I`` are the constants, ``E`` and ``i`` symbols, real or
+  not by the spacing around ``i``), a letter before ``(`` a function or a product (``u(t)`` is a function,
+  ``x(t+1)`` a product).
 A bare symbol (math-verify compares those by name: ``\\lambda`` equals ``l a m b d a``), a mixed number
-(``137 \\frac{1}{2}``), commas, relations and anything unknown are refused: :func:`read` returns None.
+(``137 \\frac{1}{2}``), a derivative (``\\frac{d \\omega}{d t}``, or anything like one), commas, relations
+and anything unknown are refused: :func:`read` returns None.
 
 A tree is a tuple: ``("num", 2.0)``, ``("pi",)``, ``("sym", "x_0")``, ``("apply", "u", argument)``,
 ``("neg", a)``, ``("add" | "sub" | "mul" | "div" | "pow", a, b)``, ``("fn", name, argument)``,
@@ -139,6 +141,8 @@ class _Reader:
         if token[0].isdigit() or token[0] == ".":
             return ("num", float(token))
         if token == "\\frac":
+            if self.peek(1) == "d" and "d" in self.tokens[self.position + 2 :]:
+                raise _Refused  # \frac{d \omega}{d t} is a derivative for latex2sympy
             return ("div", self.braced(), self.braced())
         if token == "\\sqrt":
             if self.peek() == "[":

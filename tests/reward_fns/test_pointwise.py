@@ -43,6 +43,7 @@ READINGS = [
     ("\\binom{2n}{n}", "\\frac{(2n)!}{n! n!}", False),
     ("\\arcsin{1.3 \\sin{\\theta_w}}", "\\arcsin{1.4 \\sin{\\theta_w}}", True),  # defined on a third of points
     ("\\sqrt{x^{2}}", "x", False),  # equal for the positive points it samples
+    ("\\frac{d \\omega}{d t}", "\\frac{\\omega}{t} + 1", False),  # a derivative for latex2sympy: refused
 ]
 
 
