@@ -13,9 +13,14 @@ math-verify's parse on every benchmark answer it accepts:
   the imaginary unit or a symbol (measured: ``e`` and ``I`` are the constants, ``E`` and ``i`` symbols, real or
   not by the spacing around ``i``), a letter before ``(`` a function or a product (``u(t)`` is a function,
   ``x(t+1)`` a product).
-A bare symbol (math-verify compares those by name: ``\\lambda`` equals ``l a m b d a``), a mixed number
-(``137 \\frac{1}{2}``), a derivative (``\\frac{d \\omega}{d t}``, or anything like one), commas, relations
-and anything unknown are refused: :func:`read` returns None.
+Refused (:func:`read` returns None), each a place where latex2sympy reads something else or nothing: a bare
+symbol (math-verify compares those by name: ``\\lambda`` equals ``l a m b d a``); a number before a rational
+constant (``2(3)``, ``100 2``, ``137 \\frac{1}{2}``: mixed numbers, sums); a derivative
+(``\\frac{d \\omega}{d t}``) and ``d`` before a letter or command (``d x`` is one symbol ``dx``); ``\\Gamma`` and
+``\\gamma`` (the gamma function, Euler's constant); ``I_0``, ``I^2`` (both ``I``); ``2E3`` (2000); ``r^2(\\theta)``
+(``r(theta)**2``); a function's argument without parentheses followed by ``\\sqrt``, ``e`` or ``(`` (it ends
+there); ``2^e``, ``3!^2``, ``e_1`` (unparsable: math-verify then falls back to a number in the string);
+commas, relations and anything unknown.
 
 A tree is a tuple: ``("num", 2.0)``, ``("pi",)``, ``("sym", "x_0")``, ``("apply", "u", argument)``,
 ``("neg", a)``, ``("add" | "sub" | "mul" | "div" | "pow", a, b)``, ``("fn", name, argument)``,
@@ -27,8 +32,8 @@ from functools import lru_cache
 
 FUNCTIONS = frozenset("exp sin cos sinh cosh tan sec csc cot tanh arcsin arccos arctan ln".split())
 _GREEK = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau "
-    "upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon Phi Psi Omega".split()
+    "alpha beta delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau "
+    "upsilon phi varphi chi psi omega Delta Theta Lambda Xi Sigma Upsilon Phi Psi Omega".split()
 )
 _TOKEN = re.compile(r"\s*(\\[A-Za-z]+|\d+(?:\.\d+)?|\.\d+|[A-Za-z]|[-+*/^_(){}\[\]!])")
 _BINARY = {"*": "mul", "\\cdot": "mul", "\\times": "mul", "/": "div", "\\div": "div"}
@@ -36,6 +41,7 @@ _CLOSERS = {"(": ")", "[": "]", "{": "}", "\\lfloor": "\\rfloor", "\\lceil": "\\
 _ROUNDING = {"\\lfloor": "floor", "\\lceil": "ceil"}
 _ACCENTS = frozenset("dot ddot hat bar tilde vec".split())
 _ENDS = ("+", "-", *_CLOSERS.values())  # what ends a product's juxtaposed factors
+_MAX_DEPTH = 200  # a tree deeper than this (a 200-term sum) is not a benchmark answer
 
 
 class _Refused(Exception):
@@ -92,18 +98,32 @@ class _Reader:
         if self.peek() in ("+", "-"):
             sign, operand = self.take(), self.unary(functions)
             return operand if sign == "+" else ("neg", operand)
-        tree = self.power(functions)
+        tree = factor = self.power(functions)
         while self.peek() is not None and self.peek() not in (*_ENDS, *_BINARY):
-            if tree[0] == "num" and self.peek() == "\\frac":
-                raise _Refused  # "137 \frac{1}{2}" is a mixed number for latex2sympy
-            tree = ("mul", tree, self.power(functions))
+            if not functions and not self._extends_argument(self.peek()):
+                raise _Refused  # latex2sympy ends "\sin x \sqrt{y}"'s argument before \sqrt (and before e)
+            if self.peek() == "(" and factor[0] == "pow":
+                raise _Refused  # "r^2(\theta)" is r(theta)**2 for latex2sympy
+            following = self.power(functions)
+            if factor[0] == "num" and _is_rational(following):
+                raise _Refused  # "2(3)", "100 2", "137 \frac{1}{2}": mixed numbers, sums for latex2sympy
+            tree, factor = ("mul", tree, following), following
         return tree
+
+    @staticmethod
+    def _extends_argument(token: str) -> bool:
+        """Whether a juxtaposed factor starting with ``token`` stays inside a function's argument."""
+        if len(token) == 1 and token.isalpha():
+            return token not in "eE"
+        return token[0].isdigit() or token[1:] in _GREEK or token in ("\\pi", "\\frac", "\\binom", "{", "[")
 
     def power(self, functions: bool) -> tuple:
         base = self.atom(functions)
         while self.peek() == "!":
             self.take()
             base = ("fn", "factorial", base)
+            if self.peek() == "^":
+                raise _Refused  # "3!^2": latex2sympy cannot parse it
         if self.peek() == "^":
             self.take()
             return ("pow", base, self.exponent())
@@ -115,7 +135,7 @@ class _Reader:
             return self.group("{")
         if token[0].isdigit() and "." not in token:  # x^23 is x**23 for latex2sympy
             return ("num", float(token))
-        if len(token) == 1 and token.isalpha():
+        if len(token) == 1 and token.isalpha() and token not in "eE":  # "2^e": latex2sympy cannot parse it
             return ("sym", token.lower())
         if token == "\\pi":
             return ("pi",)
@@ -151,6 +171,8 @@ class _Reader:
                 return ("pow", self.braced(), ("div", ("num", 1.0), degree))
             return ("fn", "sqrt", self.braced())
         if token == "\\pi":
+            if self.peek() == "(":
+                raise _Refused  # "\pi(r)" is a function named \pi for latex2sympy
             return ("pi",)
         name = token[1:]
         if token.startswith("\\") and name in FUNCTIONS | {"log"}:
@@ -191,7 +213,14 @@ class _Reader:
         return ("pow", tree, power) if power is not None else tree
 
     def symbol(self, letter: str) -> tuple:
-        name = letter.lower()
+        name, following = letter.lower(), self.peek() or ""
+        previous = self.tokens[self.position - 2] if self.position >= 2 else ""
+        if letter in "IeE" and following in ("_", "^") and not (letter in "eE" and following == "^"):
+            raise _Refused  # latex2sympy: I_0 and I^2 are I; e_1, E_1 do not parse
+        if letter == "E" and previous[:1].isdigit():
+            raise _Refused  # "2E3" is 2000 for latex2sympy
+        if letter == "d" and (following[:1].isalpha() or following.startswith("\\")):
+            raise _Refused  # "d x", "d \pi": one differential symbol (dx, dpi) for latex2sympy
         if self.peek() == "_":
             self.take()
             name = f"{name}_{self.subscript()}"
@@ -229,7 +258,24 @@ def read(answer: str) -> tuple | None:
         tree = _Reader(text).read()
     except (_Refused, RecursionError, ValueError):
         return None
-    return None if tree[0] == "sym" else tree  # bare symbols: math-verify compares their names
+    if tree[0] == "sym" or _depth(tree) > _MAX_DEPTH:  # bare symbols: math-verify compares their names
+        return None
+    return tree
+
+
+def _is_rational(tree: tuple) -> bool:
+    """A constant of numbers and arithmetic only (what latex2sympy folds to a sympy Rational)."""
+    if tree[0] == "num":
+        return True
+    return tree[0] in ("neg", "add", "sub", "mul", "div", "pow") and all(_is_rational(part) for part in tree[1:])
+
+
+def _depth(tree: tuple) -> int:
+    depth, frontier = 0, [tree]
+    while frontier:
+        depth += 1
+        frontier = [part for node in frontier for part in node[1:] if isinstance(part, tuple)]
+    return depth
 
 
 def symbols(tree: tuple) -> set[str]:
