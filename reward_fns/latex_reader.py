@@ -136,7 +136,7 @@ class _Reader:
         if token[0].isdigit() and "." not in token:  # x^23 is x**23 for latex2sympy
             return ("num", float(token))
         if len(token) == 1 and token.isalpha() and token not in "eE":  # "2^e": latex2sympy cannot parse it
-            return ("sym", token.lower())
+            return ("sym", _symbol_name(token))
         if token == "\\pi":
             return ("pi",)
         raise _Refused
@@ -213,7 +213,7 @@ class _Reader:
         return ("pow", tree, power) if power is not None else tree
 
     def symbol(self, letter: str) -> tuple:
-        name, following = letter.lower(), self.peek() or ""
+        name, following = _symbol_name(letter), self.peek() or ""
         previous = self.tokens[self.position - 2] if self.position >= 2 else ""
         if letter in "IeE" and following in ("_", "^") and not (letter in "eE" and following == "^"):
             raise _Refused  # latex2sympy: I_0 and I^2 are I; e_1, E_1 do not parse
@@ -225,7 +225,7 @@ class _Reader:
             self.take()
             name = f"{name}_{self.subscript()}"
         if self.peek() == "(":  # u(t) is a function for latex2sympy, x(t+1) a product: both readings
-            if name == "e":
+            if letter in "eE":
                 raise _Refused
             self.take()
             applied = ("apply", name, self.group("("))
@@ -263,6 +263,12 @@ def read(answer: str) -> tuple | None:
     return tree
 
 
+def _symbol_name(letter: str) -> str:
+    """Lowercase, as math-verify names symbols, but for e, E, i and I: each keeps its own two readings, since
+    one string may use two of them differently (``I E + i``: the unit I, the symbols e and i)."""
+    return letter if letter in "eEiI" else letter.lower()
+
+
 def _is_rational(tree: tuple) -> bool:
     """A constant of numbers and arithmetic only (what latex2sympy folds to a sympy Rational)."""
     if tree[0] == "num":
@@ -279,14 +285,15 @@ def _depth(tree: tuple) -> int:
 
 
 def symbols(tree: tuple) -> set[str]:
+    """The names of the point's coordinates: E read as a symbol is math-verify's symbol e, I its i."""
     if tree[0] in ("sym", "apply"):  # (an applied letter is a symbol in its product reading)
-        return {tree[1]} | (symbols(tree[2]) if tree[0] == "apply" else set())
+        return {tree[1].lower()} | (symbols(tree[2]) if tree[0] == "apply" else set())
     return set().union(*(symbols(part) for part in tree[1:] if isinstance(part, tuple)))
 
 
 def ambiguous(tree: tuple) -> set[str]:
-    """What math-verify may read two ways: e (Euler's number or a symbol), i (the imaginary unit or a
-    symbol), and each letter before a parenthesis (``u(``: a function or a product)."""
+    """What math-verify may read two ways: e and E (Euler's number or a symbol), i and I (the imaginary unit
+    or a symbol), and each letter before a parenthesis (``u(``: a function or a product)."""
     found = {tree[1] + "("} if tree[0] == "apply" else set()
-    found |= {tree[1]} & {"e", "i"} if tree[0] in ("sym", "apply") else set()
+    found |= {tree[1]} & set("eEiI") if tree[0] in ("sym", "apply") else set()
     return found.union(*(ambiguous(part) for part in tree[1:] if isinstance(part, tuple)))

@@ -33,6 +33,8 @@ _REAL_ONLY = {  # functions with branch cuts: only where every convention agrees
     "floor": lambda x: math.floor(_off_integers(x)), "ceil": lambda x: math.ceil(_off_integers(x)),
     "factorial": lambda x: math.gamma(x + 1) if x > -1 else _undefined(),  # sympy's factorial of a real
 }
+_PERIODIC = frozenset("sin cos tan sec csc cot".split())
+_MAX_PERIODIC_ARGUMENT = 1e4
 _POINTS, _TRIES = 3, 30  # tries: arcsin(1.3 sin x) has a value on a third of the points
 _SCALES = ((0.5, 1.5), (1.5, 5.0))  # positive: math-verify's symbols are real; some answers need n > 2
 _EQUAL_POINTS = 8
@@ -56,15 +58,15 @@ def _value(tree: tuple, point: dict[str, complex], readings: dict[str, bool]) ->
         return complex(math.pi)
     if kind == "sym":
         name = tree[1]
-        if name == "e" and readings.get("e"):
+        if name in ("e", "E") and readings.get(name):
             return complex(math.e)
-        if name == "i" and readings.get("i"):
+        if name in ("i", "I") and readings.get(name):
             return 1j
-        return point[name]
+        return point[name.lower()]
     if kind == "apply":  # as a function: some fixed function of the argument; else a product
         argument = _value(tree[2], point, readings)
         if readings[tree[1] + "("]:
-            return _uninterpreted(tree[1], argument)
+            return _uninterpreted(tree[1].lower(), argument)
         return _value(("sym", tree[1]), point, readings) * argument
     if kind == "neg":
         return -_value(tree[1], point, readings)
@@ -75,6 +77,8 @@ def _value(tree: tuple, point: dict[str, complex], readings: dict[str, bool]) ->
         return complex(math.gamma(n + 1) / (math.gamma(k + 1) * math.gamma(n - k + 1)))
     if kind == "fn":
         argument = _value(tree[2], point, readings)
+        if tree[1] in _PERIODIC and abs(argument) > _MAX_PERIODIC_ARGUMENT:
+            raise _Undefined  # cos(25! x) in doubles is noise: no digits of the argument's phase are left
         if tree[1] in _ENTIRE:
             return _ENTIRE[tree[1]](argument)
         return complex(_REAL_ONLY[tree[1]](_real(argument)))
