@@ -104,6 +104,10 @@ class _Reader:
                 raise _Refused  # latex2sympy ends "\sin x \sqrt{y}"'s argument before \sqrt (and before e)
             if self.peek() == "(" and factor[0] == "pow":
                 raise _Refused  # "r^2(\theta)" is r(theta)**2 for latex2sympy
+            if self.peek() == "[" and factor[0] != "num":
+                raise _Refused  # "a[m]", "x^{2}[t]": function applications for latex2sympy
+            if factor[0] == "apply" and self.peek()[0].isdigit():
+                raise _Refused  # "p(-10)1" is p*(-11) for latex2sympy: a mixed number
             following = self.power(functions)
             if factor[0] == "num" and _is_rational(following):
                 raise _Refused  # "2(3)", "100 2", "137 \frac{1}{2}": mixed numbers, sums for latex2sympy
@@ -135,7 +139,7 @@ class _Reader:
             return self.group("{")
         if token[0].isdigit() and "." not in token:  # x^23 is x**23 for latex2sympy
             return ("num", float(token))
-        if len(token) == 1 and token.isalpha() and token not in "eE":  # "2^e": latex2sympy cannot parse it
+        if len(token) == 1 and token.isalpha() and token not in "eEd":  # "2^e" does not parse, "x^d y" is x**dy
             return ("sym", _symbol_name(token))
         if token == "\\pi":
             return ("pi",)

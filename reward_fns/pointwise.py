@@ -33,6 +33,7 @@ _REAL_ONLY = {  # functions with branch cuts: only where every convention agrees
     "floor": lambda x: math.floor(_off_integers(x)), "ceil": lambda x: math.ceil(_off_integers(x)),
     "factorial": lambda x: math.gamma(x + 1) if x > -1 else _undefined(),  # sympy's factorial of a real
 }
+_CANCELLATION = 1e-8  # a sum this much smaller than its terms has lost what tells answers apart
 _PERIODIC = frozenset("sin cos tan sec csc cot".split())
 _MAX_PERIODIC_ARGUMENT = 1e4
 _POINTS, _TRIES = 3, 30  # tries: arcsin(1.3 sin x) has a value on a third of the points
@@ -88,10 +89,11 @@ def _value(tree: tuple, point: dict[str, complex], readings: dict[str, bool]) ->
             raise _Undefined
         return complex(math.log(argument) / math.log(base))
     left, right = _value(tree[1], point, readings), _value(tree[2], point, readings)
-    if kind == "add":
-        return left + right
-    if kind == "sub":
-        return left - right
+    if kind in ("add", "sub"):
+        total = left + right if kind == "add" else left - right
+        if abs(total) < _CANCELLATION * max(abs(left), abs(right)):
+            raise _Undefined  # (10^{20} + x) - 10^{20}: the digits of x are gone from doubles
+        return total
     if kind == "mul":
         return left * right
     if kind == "div":

@@ -55,6 +55,10 @@ MATH_VERIFY_ACCEPTS = [
     ("x + 2(3)", "x + 5"), ("100 2", "102"), ("x+4\\left(\\frac{1}{2}\\right)", "x+\\frac{9}{2}"),  # mixed numbers
     ("2E3x", "2000x"), ("x 4E2", "400x"),  # E-notation
     ("r^2(\\theta)", "r(\\theta) r(\\theta)"),  # a power of a function
+    ("p(-10)1", "-11p"), ("x(-2)3", "-5x"),  # a mixed number after an applied letter
+    ("x^{2}[t]", "x(t) x(t)"), ("a^{2}[m]", "a(m) a(m)"),  # brackets apply a function
+    ("2^d y 2^d y", "4^d y"),  # "^d y" is the power dy
+    ("10^{20} + x - 10^{20}", "x + 1 - 1"),  # cancellation in doubles
     ("3", "3!^2"), ("2", "2^e"),  # latex2sympy cannot parse these; math-verify falls back to a number
     ("d \\div 2", "2 d \\div 1"),  # "d \div" is one differential symbol
 ]
