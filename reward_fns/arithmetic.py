@@ -12,6 +12,8 @@ import math
 import re
 from fractions import Fraction
 
+from reward_fns.tokens import TokenCursor
+
 Value = Fraction | float
 _TOKEN = re.compile(r"\s*(\\frac|\\sqrt|\\pi|\\cdot|\\times|\d+\.?\d*|\.\d+|[-+*/^(){}\[\]])")
 _STARTS_FACTOR = {"\\frac", "\\sqrt", "\\pi", "(", "{"}
@@ -29,31 +31,8 @@ def _is_number(token: str) -> bool:
     return token[0].isdigit() or token[0] == "."
 
 
-def _tokens(text: str) -> list[str]:
-    tokens, position = [], 0
-    text = text.rstrip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match:
-            raise _NotArithmetic
-        tokens.append(match.group(1))
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, tokens: list[str]):
-        self.tokens, self.position = tokens, 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise _NotArithmetic
-        self.position += 1
-        return token
+class _Parser(TokenCursor):
+    pattern, refused = _TOKEN, _NotArithmetic
 
     def expression(self) -> Value:
         value = self.term()
@@ -148,7 +127,7 @@ def _root(value: Value, degree: Value) -> Value:
 def evaluate(text: str) -> Value | None:
     """The value of a constant LaTeX expression (cleaned by :func:`reward_fns.grade.clean`), or None."""
     try:
-        parser = _Parser(_tokens(text))
+        parser = _Parser(text)
         value = parser.expression()
         if parser.peek() is not None or (isinstance(value, float) and not math.isfinite(value)):
             return None

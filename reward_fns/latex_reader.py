@@ -30,7 +30,10 @@ A tree is a tuple: ``("num", 2.0)``, ``("pi",)``, ``("sym", "x_0")``, ``("apply"
 import re
 from functools import lru_cache
 
+from reward_fns.tokens import TokenCursor
+
 FUNCTIONS = frozenset("exp sin cos sinh cosh tan sec csc cot tanh arcsin arccos arctan ln".split())
+_FUNCTION_COMMANDS = FUNCTIONS | {"log"}  # \log has a base of its own (see _Reader.function)
 _GREEK = frozenset(
     "alpha beta delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau "
     "upsilon phi varphi chi psi omega Delta Theta Lambda Xi Sigma Upsilon Phi Psi Omega".split()
@@ -48,33 +51,10 @@ class _Refused(Exception):
     """Outside the subset this reader reads exactly as math-verify does."""
 
 
-class _Reader:
+class _Reader(TokenCursor):
     """Recursive descent over latex2sympy's precedence: sum > product (``*``, ``/``) > juxtaposition > power."""
 
-    def __init__(self, text: str):
-        self.tokens, self.position = self._tokens(text), 0
-
-    @staticmethod
-    def _tokens(text: str) -> list[str]:
-        tokens, position, text = [], 0, text.rstrip()
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            if not match:
-                raise _Refused
-            tokens.append(match.group(1))
-            position = match.end()
-        return tokens
-
-    def peek(self, ahead: int = 0) -> str | None:
-        index = self.position + ahead
-        return self.tokens[index] if index < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise _Refused
-        self.position += 1
-        return token
+    pattern, refused = _TOKEN, _Refused
 
     def read(self) -> tuple:
         tree = self.sum()
@@ -179,7 +159,7 @@ class _Reader:
                 raise _Refused  # "\pi(r)" is a function named \pi for latex2sympy
             return ("pi",)
         name = token[1:]
-        if token.startswith("\\") and name in FUNCTIONS | {"log"}:
+        if token.startswith("\\") and name in _FUNCTION_COMMANDS:
             if not functions:
                 raise _Refused  # "\sin x \cos x": latex2sympy's argument rules get subtle here
             return self.function(name)
