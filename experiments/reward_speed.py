@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from reward_fns import compute_score
+from reward_fns.grade import EXACT
+from reward_fns.sandbox import shared_pool
 from verl_mgrpo.data.sources import SOURCES, SkippedRow, read_jsonl
 
 
@@ -41,9 +43,10 @@ def perturbed(gold: str) -> str:
 
 def score_chunk(chunk: list[tuple[str, str, str]]) -> tuple[int, float, float, str]:
     """Score (data_source, response, gold) triples; returns (count, seconds, slowest seconds, slowest answer)."""
-    # Outside the timing: start this process's sandbox child, and import math-verify's normalisation for
-    # reward_fns.pointwise (once per process in training too).
+    # Outside the timing, as once per process in training: import math-verify's normalisation for
+    # reward_fns.pointwise, and start this process's sandbox child.
     compute_score("math", "\\boxed{x+1}", "x")
+    shared_pool().symbolic_equal("x", "x+1", EXACT)
     slowest, slowest_answer, started = 0.0, "", time.perf_counter()
     for data_source, response, gold in chunk:
         t0 = time.perf_counter()

@@ -22,6 +22,10 @@ from reward_fns.grade import GradingPolicy
 from reward_fns.symbolic import symbolic_equal
 
 DEFAULT_TIMEOUT_SECONDS = float(os.environ.get("REWARD_FNS_TIMEOUT", "5"))
+# A child's start (Python, sympy, math-verify, a first comparison) is not part of any answer's deadline: on a
+# loaded node it can take longer than the deadline itself, which would grade the first right answer wrong.
+STARTUP_TIMEOUT_SECONDS = 120.0
+_READY = b"ready\n"
 # Children per calling process. veRL already parallelises across its reward workers (one process each),
 # so one child each is enough by default; raise it when a single process scores from many threads.
 POOL_SIZE = int(os.environ.get("REWARD_FNS_SANDBOXES", "1"))
@@ -35,16 +39,26 @@ class _Child:
         self._process: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
+        """A child that has imported everything and answered once; raises if it cannot get there."""
         env = dict(os.environ)
         # The child must import reward_fns even when the parent loaded it by file path (veRL's
         # custom_reward_function.path), so put this package's parent folder first on its path.
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "reward_fns.sandbox"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
         )
+        readable, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT_SECONDS)
+        if not readable or process.stdout.readline() != _READY:
+            process.kill()
+            process.wait()
+            raise RuntimeError(
+                f"reward_fns.sandbox: a grading child ({sys.executable} -m reward_fns.sandbox) did not start "
+                f"within {STARTUP_TIMEOUT_SECONDS:.0f} s; run that command to see its error"
+            )
+        return process
 
     def check(self, gold: str, pred: str, policy: GradingPolicy, timeout: float) -> bool | None:
         """The verdict, or None when the child did not answer within ``timeout`` seconds."""
@@ -103,6 +117,9 @@ def shared_pool() -> SandboxPool:
 def _serve() -> None:
     logging.getLogger("math_verify").setLevel(logging.ERROR)  # it warns that we disabled its timeouts
     sys.setrecursionlimit(10_000)
+    symbolic_equal("x^2 - 1", "(x - 1)(x + 1)", GradingPolicy())  # imports sympy's and math-verify's lazy parts
+    sys.stdout.buffer.write(_READY)
+    sys.stdout.flush()
     for line in sys.stdin:
         gold, pred, significant_figures = json.loads(line)
         try:

@@ -9,6 +9,7 @@ import pytest
 
 import reward_fns
 from reward_fns import compute_score
+from reward_fns.grade import EXACT
 from reward_fns.sandbox import SandboxPool
 
 HOSTILE = {
@@ -31,13 +32,23 @@ def test_hostile_answer_scores_zero_in_bounded_time_off_the_main_thread(name):
 
 
 def test_a_timed_out_child_is_replaced_and_grading_goes_on():
-    pool = SandboxPool(size=1, timeout=3.0)  # > a fresh child's start (importing sympy, math-verify: ~1.3 s)
-    from reward_fns.grade import EXACT
+    pool = SandboxPool(size=1, timeout=3.0)
 
     started = time.monotonic()
     assert pool.symbolic_equal("5", "9^{9^{9^{9}}}", EXACT) is False
     assert time.monotonic() - started < 8
     assert pool.symbolic_equal("\\frac{1}{2}", "0.5", EXACT) is True  # a fresh child answers
+
+
+def test_a_fresh_childs_start_is_not_charged_to_the_first_answers_deadline():
+    pool = SandboxPool(size=1, timeout=0.1)  # less than a child takes to import sympy and math-verify
+    assert pool.symbolic_equal("x^2 - 1", "(x + 1)(x - 1)", EXACT) is True
+
+
+def test_a_child_that_cannot_start_is_an_error_not_a_wrong_answer(monkeypatch):
+    monkeypatch.setattr(reward_fns.sandbox.sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="did not start"):
+        SandboxPool(size=1).symbolic_equal("1", "1", EXACT)
 
 
 def test_many_threads_score_concurrently_and_agree():
