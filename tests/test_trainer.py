@@ -12,9 +12,12 @@ from omegaconf import OmegaConf
 from verl import DataProto
 from verl.trainer.ppo.ray_trainer import RayPPOTrainer
 
+from verl_mgrpo.agent_loops import _seeded
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.correction import GuideTokens
-from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY, SEED_KEY
+from verl_mgrpo.names import (
+    CACHED_PROMPT_TOKENS_KEY, LAYER_KEY, NO_SEED, PARENT_KEY, PROMPT_IDS_KEY, REQUEST_KEY, SEED_KEY,
+)
 from verl_mgrpo.metrics import token_counts
 from verl_mgrpo.trainer import RayMGRPOTrainer
 
@@ -143,12 +146,32 @@ def test_every_augmentation_sample_has_its_own_seed_and_a_rerun_repeats_them():
     runs = []
     for _ in range(2):
         trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)
+        trainer.config.actor_rollout_ref.rollout.full_determinism = True
         trainer._correction_layer(_layer1(), 2, {}, [])
         runs.append(trainer.async_rollout_manager.seeds)
     assert runs[0] == runs[1]
     augmentation_seeds = runs[0][1][:3]  # the 3 samples of the one kept query (then padding rows)
     assert len(set(augmentation_seeds)) == 3
     assert set(augmentation_seeds).isdisjoint(runs[0][0][:2])  # and none is a correction's seed
+
+
+@pytest.mark.parametrize("validate, full_determinism, seeded", [
+    (True, False, True), (False, False, False), (False, True, True), (True, True, True)])
+def test_validation_is_always_seeded_training_only_under_full_determinism(validate, full_determinism, seeded):
+    trainer = _trainer(lambda prompt: True)
+    trainer.config.actor_rollout_ref.rollout.full_determinism = full_determinism
+    queries = _rows([[1, 2], [3, 4]], [[5, EOS]] * 2, [1.0, 0.0])
+    queries.non_tensor_batch.update({PROMPT_IDS_KEY: np.array([[1, 2], [3, 4]], dtype=object),
+                                     REQUEST_KEY: np.array(["a", "b"], dtype=object)})
+    trainer._generate(queries, "second_turn", validate=validate)
+    sent = [int(seed) for seed in trainer.async_rollout_manager.seeds[0][:2]]
+    assert (NO_SEED not in sent and len(set(sent)) == 2) if seeded else sent == [NO_SEED, NO_SEED]
+
+
+@pytest.mark.parametrize("seed, sent", [(NO_SEED, None), (0, 0), (12345, 12345)])
+def test_the_agent_loops_send_a_samples_seed_when_it_has_one(seed, sent):
+    params = _seeded({"temperature": 0.7}, {SEED_KEY: np.int64(seed)})
+    assert params.get("seed") == sent and params["temperature"] == 0.7
 
 
 class ProfiledTrainer:

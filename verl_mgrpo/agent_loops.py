@@ -6,8 +6,8 @@
 - ``mgrpo_continuation``: continues given token ids (q ⊕ o_i ⊕ p_guide) in the same assistant turn: no
   chat template, no new turn. The server returns the continuation and its log-probs.
 
-Under ``rollout.full_determinism`` both send the sample's own seed (:mod:`verl_mgrpo.sampling`), which vLLM
-(and the hf backend) then prefer to their per-replica seed.
+Both send the sample's own seed when it has one (validation; training under ``rollout.full_determinism``;
+:mod:`verl_mgrpo.sampling`), which vLLM (and the hf backend) then prefer to their per-replica seed.
 """
 
 from typing import Any
@@ -19,6 +19,7 @@ from verl.utils.profiler import simple_timer
 from verl_mgrpo.names import (
     CONTINUATION_AGENT,
     MAX_TOKENS_KEY,
+    NO_SEED,
     PROMPT_IDS_KEY,
     REQUEST_KEY,
     SEED_KEY,
@@ -26,9 +27,10 @@ from verl_mgrpo.names import (
 )
 
 
-def _seeded(rollout_config, sampling_params: dict[str, Any], kwargs: dict) -> dict[str, Any]:
-    if getattr(rollout_config, "full_determinism", False) and kwargs.get(SEED_KEY) is not None:
-        return {**sampling_params, "seed": int(kwargs[SEED_KEY])}
+def _seeded(sampling_params: dict[str, Any], kwargs: dict) -> dict[str, Any]:
+    seed = kwargs.get(SEED_KEY)
+    if seed is not None and int(seed) != NO_SEED:
+        return {**sampling_params, "seed": int(seed)}
     return sampling_params
 
 
@@ -49,7 +51,7 @@ class _StickyRequests:
 class StickySingleTurnAgentLoop(SingleTurnAgentLoop):
     async def run(self, sampling_params: dict[str, Any], **kwargs) -> AgentLoopOutput:
         self.server_manager = _StickyRequests(self.server_manager, str(kwargs[REQUEST_KEY]))
-        return await super().run(_seeded(self.rollout_config, sampling_params, kwargs), **kwargs)
+        return await super().run(_seeded(sampling_params, kwargs), **kwargs)
 
 
 @register(CONTINUATION_AGENT)
@@ -59,7 +61,7 @@ class ContinuationAgentLoop(AgentLoopBase):
         response_length = self.rollout_config.response_length
         max_tokens = int(kwargs.get(MAX_TOKENS_KEY) or response_length)
         metrics: dict[str, Any] = {}
-        sampling_params = _seeded(self.rollout_config, sampling_params, kwargs)
+        sampling_params = _seeded(sampling_params, kwargs)
         with simple_timer("generate_sequences", metrics):
             output = await self.server_manager.generate(
                 request_id=str(kwargs[REQUEST_KEY]),

@@ -1,12 +1,12 @@
 """The trainer's generation calls (a mixin of RayMGRPOTrainer, used by training and two-turn validation):
-first answers through veRL's agent loop, and generation calls of any size, each sample seeded by its key."""
+first answers through veRL's agent loop, and generation calls of any size, seeded sample by sample where asked."""
 
 import numpy as np
 from verl import DataProto
 from verl.protocol import pad_dataproto_to_divisor, unpad_dataproto
 
 from verl_mgrpo.correction import new_group_uids
-from verl_mgrpo.names import REQUEST_KEY, SEED_KEY, SINGLE_TURN_AGENT
+from verl_mgrpo.names import NO_SEED, REQUEST_KEY, SEED_KEY, SINGLE_TURN_AGENT
 from verl_mgrpo.sampling import sample_keys, sample_seeds
 
 
@@ -28,9 +28,16 @@ class Generation:
 
     def _generate(self, inputs: DataProto, stage: str, validate: bool = False) -> DataProto:
         """One generation call of any size: padded, as veRL's ``_validate`` pads, to a multiple of the agent-loop
-        workers it is split over (an empty chunk would crash the call); each sample seeded by its key."""
+        workers it is split over (an empty chunk would crash the call)."""
         rollout = self.config.actor_rollout_ref.rollout
-        inputs.non_tensor_batch[SEED_KEY] = sample_seeds(inputs.non_tensor_batch[REQUEST_KEY], stage, rollout.seed)
+        # Validation always samples from per-sample seeds: its samples then depend on the model alone, not on
+        # how requests fell into the servers' batches, so runs and methods validate alike (step 0 equal by
+        # construction). Training samples so only under full_determinism, as veRL's own rollouts.
+        if validate or rollout.get("full_determinism", False):
+            seeds = sample_seeds(inputs.non_tensor_batch[REQUEST_KEY], stage, rollout.seed)
+        else:
+            seeds = np.full(len(inputs), NO_SEED, dtype=np.int64)
+        inputs.non_tensor_batch[SEED_KEY] = seeds
         inputs.meta_info["global_steps"] = self.global_steps
         inputs.meta_info["validate"] = validate  # veRL's agent loop then samples with rollout.val_kwargs
         padded, pad_size = pad_dataproto_to_divisor(inputs, rollout.agent.num_workers)

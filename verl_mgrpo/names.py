@@ -18,6 +18,7 @@ PARENT_KEY = "mgrpo_parent"  # index of the row (in the previous layer) that a c
 REQUEST_KEY = "mgrpo_request_key"  # sticky routing: a correction goes to the server that wrote its parent
 GUIDE_KEY = "mgrpo_guide"  # the guiding phrase a correction was given
 MAX_TOKENS_KEY = "mgrpo_max_tokens"  # the continuation's token budget
-SEED_KEY = "mgrpo_seed"  # the sample's own sampling seed, sent under rollout.full_determinism
+SEED_KEY = "mgrpo_seed"  # the sample's own sampling seed (validation, and training under full_determinism)
+NO_SEED = -1  # SEED_KEY of a sample the server seeds as it likes
 # Per-request field a rollout server may return: prompt tokens served from its prefix cache (the hf backend).
 CACHED_PROMPT_TOKENS_KEY = "cached_prompt_tokens"
