@@ -1,6 +1,6 @@
 """How fast does reward_fns score? (A script, not a timed test.)
 
-    python experiments/reward_speed.py --source ../shared/data [--workers 2]
+    python experiments/reward_speed.py --source ../shared/data [--workers 2] [--benchmarks minerva_math_test ...]
 
 Scores every gold answer of every benchmark as a model answer, twice: written as the gold itself
 (``\\boxed{gold}``: the common case of a right answer in the gold's form) and in a perturbed form that
@@ -20,9 +20,12 @@ from reward_fns.sandbox import shared_pool
 from verl_mgrpo.data.sources import SOURCES, SkippedRow, read_jsonl
 
 
-def load_cases(source_dir: Path) -> dict[str, list[tuple[str, str]]]:
+BENCHMARK_FILES = ("math_train", "math500_test", "gsm8k_test", "minerva_math_test", "olympiadbench_test")
+
+
+def load_cases(source_dir: Path, names=BENCHMARK_FILES) -> dict[str, list[tuple[str, str]]]:
     cases = {}
-    for name in ("math_train", "math500_test", "gsm8k_test", "minerva_math_test", "olympiadbench_test"):
+    for name in names:
         source, golds = SOURCES[name], []
         for position, raw in enumerate(read_jsonl(source_dir / source.local_path)):
             try:
@@ -72,8 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--workers", type=int, default=2, help="parallel scoring processes (veRL reward workers)")
+    parser.add_argument("--benchmarks", nargs="+", choices=BENCHMARK_FILES, default=BENCHMARK_FILES)
     args = parser.parse_args()
-    cases = load_cases(args.source)
+    cases = load_cases(args.source, args.benchmarks)
     print(f"{'benchmark':20s} {'form':9s} {'answers':>7s} {'per s, 1 core':>13s} {'slowest s':>9s}  slowest answer")
     all_triples = []
     for name, golds in cases.items():
