@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
@@ -5,7 +6,7 @@ from verl.utils.config import omega_conf_to_dataclass
 
 from verl_mgrpo.config import MGRPOConfig
 from verl_mgrpo.guides import DEFAULT_GUIDE_PHRASES
-from verl_mgrpo.metrics import mixed_group_share, transition_rates
+from verl_mgrpo.metrics import group_outcome_shares, signal_token_shares, transition_rates
 
 
 def test_transition_rates_hand_computed():
@@ -13,11 +14,21 @@ def test_transition_rates_hand_computed():
     assert rates == pytest.approx({"acc_t1": 0.4, "acc_t2": 0.6, "delta": 0.2, "i2c": 0.4, "c2i": 0.2})
 
 
-def test_mixed_group_share_counts_groups_with_right_and_wrong_samples():
+def test_group_outcome_shares_split_groups_into_mixed_all_right_and_all_wrong():
     correct = [True, False, True, True, False, False, True]
     groups = ["a", "a", "b", "b", "c", "c", "d"]
-    assert mixed_group_share(correct, groups) == 0.25  # only "a"; "d" has one sample
-    assert mixed_group_share([], []) == 0.0
+    shares = group_outcome_shares(correct, groups)  # "a" mixed; "b", "d" (one sample) all right; "c" all wrong
+    assert shares == {"mixed_groups": 0.25, "all_right_groups": 0.5, "all_wrong_groups": 0.25}
+    assert group_outcome_shares([], []) == {"mixed_groups": 0.0, "all_right_groups": 0.0, "all_wrong_groups": 0.0}
+
+
+def test_signal_token_shares_count_response_tokens_with_a_non_zero_advantage_per_layer():
+    import torch
+
+    advantages = torch.tensor([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0], [-1.0, -1.0, -1.0], [2.0, 2.0, 2.0]])
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1], [1, 0, 0], [1, 1, 1]])
+    shares = signal_token_shares(advantages, mask, np.array([1, 2, 2, 0]))  # the last row: padding
+    assert shares == {"mgrpo/layer1/signal_token_share": 1.0, "mgrpo/layer2/signal_token_share": 0.25}
 
 
 def test_layer_metrics_of_a_hand_made_layer():
@@ -38,7 +49,8 @@ def test_layer_metrics_of_a_hand_made_layer():
     )
     assert layer_metrics(layer, 2) == {
         "mgrpo/layer2/acc": 0.5, "mgrpo/layer2/samples": 4, "mgrpo/layer2/groups": 2,
-        "mgrpo/layer2/mixed_groups": 1.0, "mgrpo/layer2/response_tokens": 8.0,
+        "mgrpo/layer2/mixed_groups": 1.0, "mgrpo/layer2/all_right_groups": 0.0, "mgrpo/layer2/all_wrong_groups": 0.0,
+        "mgrpo/layer2/response_tokens": 8.0,
         "mgrpo/layer2/response_length_mean": 2.0, "mgrpo/layer2/prompt_tokens": 6.0,
     }
 

@@ -6,6 +6,7 @@ the paper's five numbers from (first answer right?, second answer right?) pairs:
 """
 
 import numpy as np
+import torch
 
 from verl_mgrpo.correction import is_right
 from verl_mgrpo.names import CACHED_PROMPT_TOKENS_KEY
@@ -27,12 +28,31 @@ def transition_rates(first_correct, second_correct) -> dict[str, float]:
     }
 
 
-def mixed_group_share(correct, groups) -> float:
-    """The share of groups holding both right and wrong samples: the groups with a non-zero GRPO advantage."""
+def group_outcome_shares(correct, groups) -> dict[str, float]:
+    """The shares of groups whose samples are all right, all wrong, or mixed: only mixed groups have a non-zero
+    GRPO advantage (a group of one sample counts as all right or all wrong)."""
     verdicts: dict = {}
     for is_correct, group in zip(np.asarray(correct, dtype=bool), groups, strict=True):
         verdicts.setdefault(group, set()).add(bool(is_correct))
-    return sum(len(v) == 2 for v in verdicts.values()) / len(verdicts) if verdicts else 0.0
+    total = max(len(verdicts), 1)
+    return {
+        "mixed_groups": sum(len(v) == 2 for v in verdicts.values()) / total,
+        "all_right_groups": sum(v == {True} for v in verdicts.values()) / total,
+        "all_wrong_groups": sum(v == {False} for v in verdicts.values()) / total,
+    }
+
+
+def signal_token_shares(advantages, response_mask, layers) -> dict[str, float]:
+    """``mgrpo/layer{k}/signal_token_share``: the share of layer k's response tokens with a non-zero advantage,
+    the tokens its term of the objective learns from (padding rows, layer 0, are left out)."""
+    layers = np.asarray(layers)
+    shares = {}
+    for k in sorted(set(layers.tolist()) - {0}):
+        rows = torch.from_numpy(layers == k)
+        tokens = response_mask[rows].bool()
+        signal = (advantages[rows] != 0) & tokens
+        shares[f"mgrpo/layer{k}/signal_token_share"] = float(signal.sum() / tokens.sum().clamp(min=1))
+    return shares
 
 
 # --- per-step metrics of generation calls and layers (on veRL batches) ------------------------------------------
@@ -69,15 +89,16 @@ def cached_prompt_share(metrics: dict, prefix: str) -> dict[str, float]:
 
 
 def layer_metrics(layer, k: int) -> dict[str, float]:
-    """Layer k's step metrics: accuracy, sizes, the share of groups with a signal, token counts."""
+    """Layer k's step metrics: accuracy, sizes, the shares of mixed, all-right and all-wrong groups, token counts."""
     right = is_right(scores(layer))
     response_tokens = layer.batch["response_mask"].sum(dim=-1).float()
     prompt_tokens = layer.batch["attention_mask"][:, : layer.batch["prompts"].shape[1]].sum(dim=-1).float()
+    uids = layer.non_tensor_batch["uid"]
     return {
         f"mgrpo/layer{k}/acc": float(right.mean()),
         f"mgrpo/layer{k}/samples": len(layer),
-        f"mgrpo/layer{k}/groups": len(set(layer.non_tensor_batch["uid"])),
-        f"mgrpo/layer{k}/mixed_groups": mixed_group_share(right, layer.non_tensor_batch["uid"]),
+        f"mgrpo/layer{k}/groups": len(set(uids)),
+        **{f"mgrpo/layer{k}/{name}": share for name, share in group_outcome_shares(right, uids).items()},
         f"mgrpo/layer{k}/response_tokens": float(response_tokens.sum()),
         f"mgrpo/layer{k}/response_length_mean": float(response_tokens.mean()),
         f"mgrpo/layer{k}/prompt_tokens": float(prompt_tokens.sum()),

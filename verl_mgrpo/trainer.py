@@ -44,7 +44,9 @@ from verl_mgrpo.eval.validation import TwoTurnValidation
 from verl_mgrpo.generation import Generation
 from verl_mgrpo.loop_features import LoopFeatures, StepProfiler
 from verl_mgrpo.merging import batch_multiple, merge_layers, pad_rows
-from verl_mgrpo.metrics import cached_prompt_share, layer_metrics, scores, token_counts, transition_rates
+from verl_mgrpo.metrics import (
+    cached_prompt_share, layer_metrics, scores, signal_token_shares, token_counts, transition_rates,
+)
 from verl_mgrpo.names import LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
 from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
@@ -264,6 +266,8 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
             )
             batch.batch["advantages"], batch.batch["returns"] = advantages, returns
             batch = self._rollout_correction(batch, metrics)  # may reject tokens: normalise after it
+        metrics.update(signal_token_shares(batch.batch["advantages"], batch.batch["response_mask"],
+                                           batch.non_tensor_batch[LAYER_KEY]))
         # MGRPO: each row's term of the objective, and each term's normalisers over the whole (one) mini-batch.
         batch.batch[LOSS_TERM_KEY] = loss_terms(batch.non_tensor_batch[LAYER_KEY])
         batch.meta_info[NORMALISERS_KEY] = term_normalisers(batch.batch[LOSS_TERM_KEY], batch.batch["response_mask"])

@@ -43,6 +43,12 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
     for data in kept_steps:  # augment_n=2 samples per kept correction, one group each
         assert data["mgrpo/layer2/samples"] == 2 * data["mgrpo/layer2/kept"]
         assert data["mgrpo/layer2/groups"] == data["mgrpo/layer2/kept"]
+        shares = [data[f"mgrpo/layer2/{kind}_groups"] for kind in ("mixed", "all_right", "all_wrong")]
+        assert sum(shares) == pytest.approx(1.0)
+        # a mixed group's samples all carry a non-zero advantage, the others none
+        assert (data["mgrpo/layer2/signal_token_share"] > 0) == (data["mgrpo/layer2/mixed_groups"] > 0)
+    assert all(0 < data["mgrpo/layer1/signal_token_share"] <= 1 for data in metrics.values() if
+               data["mgrpo/layer1/mixed_groups"] > 0)
         assert data["mgrpo/layer2/prompt_tokens"] / data["mgrpo/layer2/samples"] > (
             data["mgrpo/layer1/prompt_tokens"] / data["mgrpo/layer1/samples"])  # q ⊕ o ⊕ guide
         # The hf server kept each answer's key/value states: an augmentation sample prefills one token of its
