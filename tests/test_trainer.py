@@ -91,8 +91,9 @@ def _layer1():
 
 def test_kept_corrections_are_augmented_into_one_group_each():
     trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)  # the correction of row 1 is right
-    metrics = {}
-    layer2 = trainer._correction_layer(_layer1(), 2, metrics, [])
+    metrics, timing = {}, {}
+    layer2 = trainer._correction_layer(_layer1(), 2, metrics, timing, [])
+    assert set(timing) == {"gen_layer2/correction", "gen_layer2/augmentation"}  # its two generation calls
     # 2 corrections (row 2's query is too long), then 3 samples: each call padded to the 4 agent-loop workers
     assert trainer.async_rollout_manager.calls == [4, 4]
     assert metrics["mgrpo/layer2/dropped_too_long"] == 1
@@ -114,7 +115,7 @@ def test_token_counts_include_prefix_cache_hits_only_when_the_backend_reports_th
 def test_every_generated_batch_is_collected_for_the_rollout_dump_with_its_stage():
     trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)
     generated = []
-    trainer._correction_layer(_layer1(), 2, {}, generated)
+    trainer._correction_layer(_layer1(), 2, {}, {}, generated)
     corrections, augmented = generated
     assert list(corrections.non_tensor_batch["mgrpo_stage"]) == ["correction"] * 2
     assert list(corrections.non_tensor_batch["mgrpo_kept"]) == [False, True]  # row 1's correction is right
@@ -123,20 +124,20 @@ def test_every_generated_batch_is_collected_for_the_rollout_dump_with_its_stage(
 
 def test_no_correction_kept_means_no_layer_two():
     trainer = _trainer(lambda prompt: False)
-    assert trainer._correction_layer(_layer1(), 2, {}, []) is None
+    assert trainer._correction_layer(_layer1(), 2, {}, {}, []) is None
     assert trainer.async_rollout_manager.calls == [4]  # no augmentation round
 
 
 def test_augment_n_zero_keeps_only_the_selecting_samples():
     trainer = _trainer(lambda prompt: True, augment_n=0, keep_selecting_sample=True)
-    layer2 = trainer._correction_layer(_layer1(), 2, {}, [])
+    layer2 = trainer._correction_layer(_layer1(), 2, {}, {}, [])
     assert trainer.async_rollout_manager.calls == [4]
     assert len(layer2) == 2 and len(set(layer2.non_tensor_batch["uid"])) == 2
 
 
 def test_selecting_sample_joins_its_group_when_asked():
     trainer = _trainer(lambda prompt: True, augment_n=2, keep_selecting_sample=True)
-    layer2 = trainer._correction_layer(_layer1(), 2, {}, [])
+    layer2 = trainer._correction_layer(_layer1(), 2, {}, {}, [])
     assert len(layer2) == 2 + 2 * 2
     uids = list(layer2.non_tensor_batch["uid"])
     assert sorted(uids.count(u) for u in set(uids)) == [3, 3]
@@ -147,7 +148,7 @@ def test_every_augmentation_sample_has_its_own_seed_and_a_rerun_repeats_them():
     for _ in range(2):
         trainer = _trainer(lambda prompt: prompt[-2] == 3, augment_n=3)
         trainer.config.actor_rollout_ref.rollout.full_determinism = True
-        trainer._correction_layer(_layer1(), 2, {}, [])
+        trainer._correction_layer(_layer1(), 2, {}, {}, [])
         runs.append(trainer.async_rollout_manager.seeds)
     assert runs[0] == runs[1]
     augmentation_seeds = runs[0][1][:3]  # the 3 samples of the one kept query (then padding rows)

@@ -165,7 +165,7 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
         # 2-4. Layers 2..L: correct, select and augment the layer below.
         for k in range(2, self.mgrpo.num_layers + 1):
             with marked_timer(f"gen_layer{k}", timing_raw):
-                layer = self._correction_layer(layers[-1], k, metrics, generated)
+                layer = self._correction_layer(layers[-1], k, metrics, timing_raw, generated)
             if layer is None:
                 break
             metrics.update(layer_metrics(layer, k))
@@ -187,8 +187,11 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
         )
         return layers
 
-    def _correction_layer(self, below: DataProto, k: int, metrics: dict, generated: list) -> DataProto | None:
-        """Layer k from the layer below (``None`` if nothing is kept); every batch it generates joins ``generated``."""
+    def _correction_layer(self, below: DataProto, k: int, metrics: dict, timing_raw: dict,
+                          generated: list) -> DataProto | None:
+        """Layer k from the layer below (``None`` if nothing is kept); every batch it generates joins ``generated``.
+        Its generation calls are timed apart (``timing_s/gen_layer{k}/correction``, ``/augmentation``): the rest of
+        ``gen_layer{k}`` is building queries and selecting."""
         prefix = f"mgrpo/layer{k}"
         # 2. Correction: q'_i = q ⊕ o_i ⊕ p_guide for every response of the layer below; one continuation each.
         queries = correction_queries(
@@ -200,7 +203,8 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
             return None
         budget = self.correction_budget
         queries.batch.non_tensor_batch[MAX_TOKENS_KEY] = np.full(len(queries.batch), budget, dtype=np.int64)
-        corrections = self._generate(queries.batch, f"layer{k}/correction")
+        with marked_timer(f"gen_layer{k}/correction", timing_raw):
+            corrections = self._generate(queries.batch, f"layer{k}/correction")
         metrics.update(token_counts(corrections, f"{prefix}/correction"))
 
         # 3. Selection: keep the q'_j whose continuation the verifier accepts.
@@ -226,8 +230,9 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
         group_uids = new_group_uids(len(kept))
         groups = [in_groups(corrections, kept, group_uids)] if self.mgrpo.keep_selecting_sample else []
         if self.mgrpo.augment_n > 0:
-            augmented = self._generate(augment(queries.batch, kept, self.mgrpo.augment_n, group_uids),
-                                       f"layer{k}/augmentation")
+            augmentation_queries = augment(queries.batch, kept, self.mgrpo.augment_n, group_uids)
+            with marked_timer(f"gen_layer{k}/augmentation", timing_raw):
+                augmented = self._generate(augmentation_queries, f"layer{k}/augmentation")
             augmented.non_tensor_batch[STAGE_KEY] = np.full(len(augmented), "augmentation", dtype=object)
             augmented.non_tensor_batch[KEPT_KEY] = np.ones(len(augmented), dtype=bool)  # samples of kept queries
             generated.append(augmented)
