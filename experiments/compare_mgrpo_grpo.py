@@ -1,31 +1,31 @@
-"""MGRPO against GRPO on the arithmetic task, for the same generated rollout tokens; and what layer 2 costs.
+"""The test bed: MGRPO against plain GRPO on the arithmetic task, at equal generated tokens and equal training
+time; what layer 2 learns from; what it costs.
 
-    python experiments/compare_mgrpo_grpo.py --output-dir docs/results            # ~30 min on 2 cores
-    python experiments/compare_mgrpo_grpo.py --output-dir /tmp/quick --quick      # one short seed each
+    python experiments/compare_mgrpo_grpo.py --output-dir docs/results     # ~100 min on 2 cores, 3 seeds each
+    python experiments/compare_mgrpo_grpo.py --output-dir /tmp/quick --quick  # one short seed each (CI)
 
 From the embedded default model, trains plain GRPO (veRL's own loop) and MGRPO with the same settings and
-seeds through ``python -m verl_mgrpo.main_mgrpo`` on CPU, validating two-turn on arith_test (guide mode,
-temperature 0.7) along the way. GRPO runs more steps than MGRPO so that both spend about the same number of
-generated tokens (every token counts: layer 1, layer-2 corrections and augmentation samples). The first
-seed's MGRPO run is repeated with the ``hf`` server's prefix cache off, to measure what reusing the layer-1
-key/value states saves in layer 2. Writes
-``comparison.md`` (tables), ``comparison.png`` (Acc@t1 and Acc@t2 against cumulative rollout tokens, mean
-and range over seeds) and ``comparison.json`` (every number) into the output directory.
+seeds through ``python -m verl_mgrpo.main_mgrpo`` on CPU (``TEST_BED`` below: why each setting), validating
+two-turn on arith_test (guide mode, sampled at temperature 0.7, 4 samples per problem) along the way. Each
+run trains ~12 minutes; MGRPO's curve spans GRPO's final training time and its final generated tokens (every
+token counts: layer 1, layer-2 corrections and augmentation samples). The first seed's MGRPO run is repeated
+for 12 steps with the ``hf`` server's prefix cache off, to measure what reusing layer-1 states saves. Writes
+``comparison.md`` (tables: experiments/test_bed_report.py), ``comparison.png`` (the five two-turn numbers
+against tokens and against training seconds, mean and 95 % interval over seeds) and ``comparison.json``
+(every number) into the output directory.
 """
 
 import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROWS_PER_STEP = 8 * 8  # mgrpo_trainer_cpu: train_batch_size 8 x rollout.n 8
-TWO_TURN = "val-core/arith/two_turn"
-PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", "step")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_bed_report  # noqa: E402  (a sibling script's module, not a package)
 
 
 def finished(log: Path, steps: int) -> bool:
@@ -83,123 +83,6 @@ def run_training(method: str, seed: int, steps: int, val_every: int, val_samples
     return log
 
 
-def step_tokens(data: dict) -> float:
-    """Generated tokens of one training step (veRL's GRPO loop logs only the mean response length)."""
-    if "mgrpo/rollout_tokens" in data:
-        return data["mgrpo/rollout_tokens"]
-    return data["response_length/mean"] * ROWS_PER_STEP
-
-
-def curve(log: Path) -> dict:
-    """Cumulative rollout tokens at each validation, and the two-turn metrics there."""
-    entries = sorted((json.loads(line) for line in open(log)), key=lambda e: e["step"])
-    tokens, points, steps = 0.0, [], []
-    for entry in entries:
-        data = entry["data"]
-        if entry["step"] > 0 and "actor/grad_norm" in data:
-            tokens += step_tokens(data)
-            steps.append(data)
-        if f"{TWO_TURN}/acc_t1" in data:
-            points.append({"step": entry["step"], "tokens": tokens,
-                           **{k: data[f"{TWO_TURN}/{k}"] for k in ("acc_t1", "acc_t2", "i2c", "c2i")}})
-    return {"points": points, "steps": steps}
-
-
-def layer_costs(runs: list[dict]) -> dict:
-    """Per-step medians over MGRPO's steps (robust to a run's first, warm-up step): wall time per phase, tokens
-    per layer, seconds per generated token."""
-    steps = [data for run in runs for data in run["steps"]]
-    median = lambda key: statistics.median(d.get(key, 0.0) for d in steps)  # noqa: E731
-    costs = {f"time/{phase}": median(f"timing_s/{phase}") for phase in PHASES}
-    costs.update({
-        "tokens/layer1_generated": median("mgrpo/layer1/response_tokens"),
-        "tokens/layer2_corrections": median("mgrpo/layer2/correction_tokens"),
-        "tokens/layer2_augmentation": median("mgrpo/layer2/augmentation_tokens"),
-        "tokens/layer1_prompt": median("mgrpo/layer1/prompt_tokens"),
-        "tokens/layer2_prompt": median("mgrpo/layer2/prompt_tokens"),
-        "tokens/layer2_query": median("mgrpo/layer2/correction_prompt_tokens") + median(
-            "mgrpo/layer2/augmentation_prompt_tokens"),
-        "tokens/layer2_query_from_prefix_cache": median("mgrpo/layer2/correction_cached_prompt_tokens") + median(
-            "mgrpo/layer2/augmentation_cached_prompt_tokens"),
-        "layer2/kept_ratio": median("mgrpo/layer2/kept_ratio"),
-        "layer2/i2c": median("mgrpo/layer2/i2c"),
-        "layer2/c2i": median("mgrpo/layer2/c2i"),
-    })
-    first, second = ([seconds_per_token(d, layer) for d in steps] for layer in (1, 2))
-    costs["seconds_per_token/layer1"] = statistics.median(first)
-    costs["seconds_per_token/layer2"] = statistics.median(second)
-    costs["seconds_per_token/ratio_layer2_to_layer1"] = statistics.median(b / a for a, b in zip(first, second))
-    return costs
-
-
-def seconds_per_token(data: dict, layer: int) -> float:
-    """Generation time per generated token of one step's layer (layer 2: corrections and augmentation)."""
-    if layer == 1:
-        return data["timing_s/gen"] / data["mgrpo/layer1/response_tokens"]
-    generated = data.get("mgrpo/layer2/correction_tokens", 0.0) + data.get("mgrpo/layer2/augmentation_tokens", 0.0)
-    return data.get("timing_s/gen_layer2", 0.0) / max(generated, 1.0)
-
-
-def summarize(curves: dict[str, list[dict]]) -> dict:
-    """Per method and validation index: mean and range over seeds of tokens and metrics."""
-    summary = {}
-    for method, runs in curves.items():
-        count = min(len(run["points"]) for run in runs)
-        summary[method] = [
-            {key: (statistics.mean(p[key] for p in points), min(p[key] for p in points), max(p[key] for p in points))
-             for key in ("tokens", "acc_t1", "acc_t2", "i2c", "c2i")} | {"step": points[0]["step"]}
-            for points in ([run["points"][i] for run in runs] for i in range(count))
-        ]
-    return summary
-
-
-def write_report(summary: dict, costs: dict[str, dict], args, out: Path, seconds: float) -> None:
-    lines = [
-        "# MGRPO vs GRPO on the arithmetic task (generated by experiments/compare_mgrpo_grpo.py)",
-        "",
-        f"Command: `python experiments/compare_mgrpo_grpo.py {' '.join(sys.argv[1:])}`  ",
-        f"Machine: {platform.platform()}, {os.cpu_count()} cores, no GPU; "
-        + ("tables rebuilt from the metric logs of complete runs (--reuse-logs).  " if args.reuse_logs
-           else f"{seconds / 60:.0f} minutes in all.  "),
-        f"Seeds {args.seeds}; GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps; two-turn validation "
-        f"(guide mode, temperature 0.7) on {args.val_samples} arith_test problems. Mean over seeds (min–max).",
-        "",
-        "| method | step | rollout tokens | Acc@t1 % | Acc@t2 % | Δi→c % | Δc→i % |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    fmt = lambda v: f"{100 * v[0]:.1f} ({100 * v[1]:.1f}–{100 * v[2]:.1f})"  # noqa: E731
-    for method, points in summary.items():
-        for p in points:
-            lines.append(f"| {method} | {p['step']} | {p['tokens'][0]:,.0f} | {fmt(p['acc_t1'])} | {fmt(p['acc_t2'])} "
-                         f"| {fmt(p['i2c'])} | {fmt(p['c2i'])} |")
-    lines += ["", "What layer 2 costs (MGRPO, per step, median over steps; the hf backend's prefix cache on and off):",
-              "", f"| quantity | {' | '.join(costs)} |", "|---|" + "---|" * len(costs)]
-    lines += [f"| {key} | {' | '.join(f'{column[key]:,.4g}' for column in costs.values())} |"
-              for key in next(iter(costs.values()))]
-    (out / "comparison.md").write_text("\n".join(lines) + "\n")
-
-
-def plot(summary: dict, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for axis, key, title in ((axes[0], "acc_t1", "Acc@t1"), (axes[1], "acc_t2", "Acc@t2")):
-        for method, points in summary.items():
-            tokens = [p["tokens"][0] for p in points]
-            axis.plot(tokens, [100 * p[key][0] for p in points], marker="o", label=method)
-            axis.fill_between(tokens, [100 * p[key][1] for p in points], [100 * p[key][2] for p in points], alpha=0.2)
-        axis.set_xlabel("generated rollout tokens")
-        axis.set_ylabel(f"{title} % (arith_test)")
-        axis.set_title(f"{title}: mean and range over seeds")
-        axis.legend()
-    figure.tight_layout()
-    figure.savefig(out / "comparison.png", dpi=100)
-    plt.close(figure)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output-dir", type=Path, required=True)
@@ -226,23 +109,29 @@ def main() -> None:
     for seed in args.seeds:  # seed by seed: a stopped run leaves whole seeds of both methods to reuse
         for method, (steps, every) in plan.items():
             log = run_training(method, seed, steps, every, args.val_samples, out, reuse=args.reuse_logs)
-            curves[method].append(curve(log))
+            curves[method].append(test_bed_report.curve(log))
     # The same MGRPO run once more with the hf server's prefix cache off: what reusing layer-1 states saves.
     seed = args.seeds[0]
-    uncached = curve(run_training("mgrpo", seed, min(args.mgrpo_steps, 12), -1, args.val_samples, out,
-                                  reuse=args.reuse_logs,
-                                  extra=("actor_rollout_ref.rollout.enable_prefix_caching=False",),
-                                  tag="_no_prefix_cache"))
-    summary = summarize(curves)
-    costs = {
-        "all seeds, cache on": layer_costs(curves["mgrpo"]),
-        f"seed {seed}, cache on": layer_costs(curves["mgrpo"][:1]),
-        f"seed {seed}, cache off": layer_costs([uncached]),
-    }
-    (out / "comparison.json").write_text(json.dumps({"summary": summary, "layer2_costs": costs}, indent=2))
-    write_report(summary, costs, args, out, time.time() - started)
-    plot(summary, out)
-    print((out / "comparison.md").read_text())
+    uncached = test_bed_report.curve(run_training(
+        "mgrpo", seed, min(args.mgrpo_steps, 12), -1, args.val_samples, out, reuse=args.reuse_logs,
+        extra=("actor_rollout_ref.rollout.enable_prefix_caching=False",), tag="_no_prefix_cache"))
+    costs = {f"seed {seed}, cache on": test_bed_report.layer_costs(curves["mgrpo"][:1]),
+             f"seed {seed}, cache off": test_bed_report.layer_costs([uncached])}
+    header = [
+        "# The test bed: MGRPO against GRPO on the arithmetic task (generated by experiments/compare_mgrpo_grpo.py)",
+        "",
+        f"Command: `python experiments/compare_mgrpo_grpo.py {' '.join(sys.argv[1:])}`  ",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, no GPU; "
+        + ("tables rebuilt from complete runs' metric logs (--reuse-logs).  " if args.reuse_logs
+           else f"{(time.time() - started) / 60:.0f} minutes in all.  "),
+        f"Seeds {args.seeds}; GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps; settings: "
+        + ", ".join(f"`{o}`" for o in TEST_BED) + f"; two-turn validation on {args.val_samples} arith_test problems.",
+    ]
+    text, numbers = test_bed_report.report(curves, costs, header)
+    (out / "comparison.md").write_text(text)
+    (out / "comparison.json").write_text(json.dumps(numbers, indent=2, default=str))
+    test_bed_report.plot(numbers["summary"], out)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The MGRPO-vs-GRPO comparison: token accounting and aggregation on synthetic logs, and --quick end to end."""
+"""The test bed: token and time accounting, interpolation, intervals, mechanism and orchestration shares on
+synthetic logs; --quick end to end."""
 
 import importlib.util
 import json
@@ -10,10 +11,17 @@ import pytest
 
 from tests.readme_commands import REPO_ROOT, argv, documented, substituted
 
-SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "compare_mgrpo_grpo.py"
-spec = importlib.util.spec_from_file_location("compare_mgrpo_grpo", SCRIPT)
-compare = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(compare)
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+compare, report = _load("compare_mgrpo_grpo"), _load("test_bed_report")
 
 VAL = "val-core/arith/two_turn"
 
@@ -23,32 +31,66 @@ def _write_log(path, entries):
 
 
 def _val(acc):
-    return {f"{VAL}/acc_t1": acc, f"{VAL}/acc_t2": acc + 0.1, f"{VAL}/i2c": 0.2, f"{VAL}/c2i": 0.1}
+    return {f"{VAL}/acc_t1": acc, f"{VAL}/acc_t2": acc + 0.1, f"{VAL}/delta": 0.1, f"{VAL}/i2c": 0.2,
+            f"{VAL}/c2i": 0.1}
+
+
+def _train(seconds, **data):
+    return {"actor/grad_norm": 1, "timing_s/step": seconds, **data}
 
 
 def test_grpo_tokens_are_mean_length_times_rows_and_mgrpo_counts_every_generated_token(tmp_path):
-    _write_log(tmp_path / "g.jsonl", [(0, _val(0.5)), (1, {"actor/grad_norm": 1, "response_length/mean": 10.0}),
-                                       (2, {"actor/grad_norm": 1, "response_length/mean": 20.0, **_val(0.6)})])
-    grpo = compare.curve(tmp_path / "g.jsonl")
-    assert [p["tokens"] for p in grpo["points"]] == [0.0, 30.0 * compare.ROWS_PER_STEP]
-    _write_log(tmp_path / "m.jsonl", [(0, _val(0.5)), (1, {"actor/grad_norm": 1, "mgrpo/rollout_tokens": 700.0,
-                                                           **_val(0.7)})])
-    mgrpo = compare.curve(tmp_path / "m.jsonl")
+    _write_log(tmp_path / "g.jsonl", [(0, _val(0.5)), (1, _train(2.0, **{"response_length/mean": 10.0})),
+                                       (2, _train(3.0, **{"response_length/mean": 20.0}, **_val(0.6)))])
+    grpo = report.curve(tmp_path / "g.jsonl")
+    assert [(p["tokens"], p["seconds"]) for p in grpo["points"]] == [(0.0, 0.0), (30.0 * report.ROWS_PER_STEP, 5.0)]
+    _write_log(tmp_path / "m.jsonl", [(0, _val(0.5)), (1, _train(4.0, **{"mgrpo/rollout_tokens": 700.0}, **_val(0.7)))])
+    mgrpo = report.curve(tmp_path / "m.jsonl")
     assert [(p["step"], p["tokens"]) for p in mgrpo["points"]] == [(0, 0.0), (1, 700.0)]
     assert [p["acc_t2"] for p in mgrpo["points"]] == pytest.approx([0.6, 0.8])
 
 
-def test_summary_is_mean_and_range_over_seeds():
-    runs = [{"points": [{"step": 0, "tokens": 0.0, "acc_t1": a, "acc_t2": a, "i2c": 0, "c2i": 0}]} for a in (0.2, 0.4)]
-    point = compare.summarize({"grpo": runs})["grpo"][0]
-    assert point["acc_t1"] == pytest.approx((0.3, 0.2, 0.4)) and point["step"] == 0
+def _points(*rows):
+    return [{"step": i, "tokens": t, "seconds": s, **dict.fromkeys(report.METRICS, a)} for i, (t, s, a) in enumerate(rows)]
 
 
-def test_layer_costs_ratio_of_seconds_per_generated_token():
-    step = {"timing_s/gen": 2.0, "timing_s/gen_layer2": 6.0, "mgrpo/layer1/response_tokens": 100.0,
-            "mgrpo/layer2/correction_tokens": 100.0, "mgrpo/layer2/augmentation_tokens": 50.0}
-    costs = compare.layer_costs([{"steps": [step]}])
-    assert costs["seconds_per_token/ratio_layer2_to_layer1"] == pytest.approx((6 / 150) / (2 / 100))
+def test_at_budget_interpolates_between_validations_and_never_extrapolates():
+    points = _points((0, 0, 0.5), (100, 10, 0.7))
+    assert report.at_budget(points, "tokens", 25)["acc_t1"] == pytest.approx(0.55)
+    assert report.at_budget(points, "seconds", 10)["c2i"] == pytest.approx(0.7)
+    assert report.at_budget(points, "tokens", 101) is None
+
+
+def test_mean_ci_is_a_student_t_interval():
+    mean, half = report.mean_ci([1.0, 2.0, 3.0])
+    assert mean == 2.0 and half == pytest.approx(4.303 / 3 ** 0.5, rel=1e-4)
+    assert report.mean_ci([0.4]) == (0.4, 0.0)
+
+
+def test_equal_budgets_compare_each_seed_at_the_baselines_final_budget_and_skip_runs_short_of_it():
+    grpo = [{"points": _points((0, 0, 0.5), (100, 10, 0.6))}, {"points": _points((0, 0, 0.5), (100, 30, 0.8))}]
+    mgrpo = [{"points": _points((0, 0, 0.5), (200, 40, 0.9))}, {"points": _points((0, 0, 0.5), (50, 5, 0.9))}]
+    table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
+    assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx(0.7)
+    assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
+    assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.2)  # 20 s of 40: 0.5 -> 0.7
+
+
+def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
+    step = {"timing_s/step": 10.0, "timing_s/gen": 2.0, "timing_s/gen_layer2": 3.5,
+            "timing_s/gen_layer2/correction": 1.5, "timing_s/gen_layer2/augmentation": 1.5,
+            "timing_s/old_log_prob": 1.0, "timing_s/ref": 1.0, "timing_s/update_actor": 2.0,
+            "timing_s/update_weights": 0.5}
+    shares = report.orchestration([step])
+    assert shares == pytest.approx({"orchestration": 0.05, "queries and selection": 0.05,
+                                    "merging, padding, advantages, metrics": 0.0})
+
+
+def test_mechanism_shows_which_kept_queries_corrected_a_wrong_answer():
+    step = {"mgrpo/layer1/samples": 64, "mgrpo/layer2/dropped_too_long": 4, "mgrpo/layer2/i2c": 0.1,
+            "mgrpo/layer2/correction_acc": 0.4, "mgrpo/layer2/correction_tokens": 600.0}
+    [row] = report.mechanism([{"steps": [step]}], parts=1)
+    assert row["kept_wrong_then_right"] == pytest.approx(0.25) and row["correction_length"] == 10.0
 
 
 @pytest.mark.slow
@@ -61,8 +103,9 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
         assert points[0]["step"] == 0 and points[-1]["tokens"][0] > 0
     on, off = results["layer2_costs"]["seed 1, cache on"], results["layer2_costs"]["seed 1, cache off"]
     assert on["tokens/layer2_corrections"] > 0 and off["tokens/layer2_corrections"] > 0
-    assert on["tokens/layer2_query_from_prefix_cache"] > 0.8 * on["tokens/layer2_query"]
-    assert off["tokens/layer2_query_from_prefix_cache"] == 0
+    assert on["tokens/layer2_cached_share"] > 0.8 and off["tokens/layer2_cached_share"] == 0
+    assert results["summary"]["grpo"][0]["acc_t1"] == results["summary"]["mgrpo"][0]["acc_t1"]  # step 0: one model
+    assert 0 <= results["orchestration"]["mgrpo"]["orchestration"] < 0.5
     assert (tmp_path / "comparison.png").stat().st_size > 0 and "| mgrpo |" in (tmp_path / "comparison.md").read_text()
 
 
@@ -72,8 +115,8 @@ def _step(gen_seconds):
 
 
 def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
-    costs = compare.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
-    assert costs["time/gen"] == 1.0 and costs["seconds_per_token/ratio_layer2_to_layer1"] == pytest.approx(4.0)
+    costs = report.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
+    assert costs["time/gen"] == 1.0 and costs["tokens/layer2_corrections"] == 100.0
 
 
 def test_reuse_logs_skips_only_a_complete_run(tmp_path):

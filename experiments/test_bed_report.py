@@ -1,0 +1,224 @@
+"""Tables and plots from the test bed's metric logs (veRL's file logger, one ``.jsonl`` per run), written by
+:mod:`compare_mgrpo_grpo`. Pure functions of the logs: ``--reuse-logs`` rebuilds everything without training.
+
+A run's *curve* is its two-turn validation (guide mode) at each validation step, against the generated rollout
+tokens and the training seconds (``timing_s/step``, validation excluded) spent before it. Methods are compared
+at equal budgets by interpolating each run's curve linearly between validations (never extrapolating), seed
+by seed; intervals are 95 % Student-t intervals over seeds.
+"""
+
+import json
+import math
+import statistics
+from pathlib import Path
+
+ROWS_PER_STEP = 8 * 8  # mgrpo_trainer_cpu: train_batch_size 8 x rollout.n 8
+TWO_TURN = "val-core/arith/two_turn"
+METRICS = ("acc_t1", "acc_t2", "delta", "i2c", "c2i")
+TITLES = {"acc_t1": "Acc@t1", "acc_t2": "Acc@t2", "delta": "Δ(t1,t2)", "i2c": "Δi→c", "c2i": "Δc→i"}
+PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", "step")
+_T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+
+
+def step_tokens(data: dict) -> float:
+    """Generated tokens of one training step (veRL's GRPO loop logs only the mean response length)."""
+    if "mgrpo/rollout_tokens" in data:
+        return data["mgrpo/rollout_tokens"]
+    return data["response_length/mean"] * ROWS_PER_STEP
+
+
+def curve(log: Path) -> dict:
+    """``points``: each validation with the tokens and training seconds before it; ``steps``: each training
+    step's metrics."""
+    entries = sorted((json.loads(line) for line in open(log)), key=lambda e: e["step"])
+    tokens = seconds = 0.0
+    points, steps = [], []
+    for entry in entries:
+        data = entry["data"]
+        if entry["step"] > 0 and "actor/grad_norm" in data:
+            tokens += step_tokens(data)
+            seconds += data.get("timing_s/step", 0.0)
+            steps.append(data)
+        if f"{TWO_TURN}/acc_t1" in data:
+            points.append({"step": entry["step"], "tokens": tokens, "seconds": seconds,
+                           **{k: data[f"{TWO_TURN}/{k}"] for k in METRICS}})
+    return {"points": points, "steps": steps}
+
+
+def at_budget(points: list[dict], axis: str, budget: float) -> dict | None:
+    """The metrics at ``budget`` on ``axis`` (tokens or seconds), linear between the validations around it;
+    None past the last validation."""
+    for before, after in zip(points, points[1:]):
+        if before[axis] <= budget <= after[axis]:
+            share = (budget - before[axis]) / ((after[axis] - before[axis]) or 1.0)
+            return {k: before[k] + share * (after[k] - before[k]) for k in METRICS}
+    return None
+
+
+def mean_ci(values: list[float]) -> tuple[float, float]:
+    """Mean and the half-width of its 95 % Student-t interval (0 for a single value)."""
+    mean = statistics.mean(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, _T_975.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def summarize(curves: dict[str, list[dict]]) -> dict:
+    """Per method and validation index: (mean, 95 % half-width) over seeds of budgets and metrics."""
+    summary = {}
+    for method, runs in curves.items():
+        count = min(len(run["points"]) for run in runs)
+        summary[method] = [
+            {key: mean_ci([p[key] for p in points]) for key in ("tokens", "seconds", *METRICS)}
+            | {"step": points[0]["step"]}
+            for points in ([run["points"][i] for run in runs] for i in range(count))
+        ]
+    return summary
+
+
+def at_equal_budgets(curves: dict[str, list[dict]], baseline: str = "grpo") -> dict:
+    """Each method at the baseline's final budget (mean over its seeds) in tokens and in seconds: per seed
+    the interpolated metrics, their mean and interval, and the gain over step 0."""
+    table = {}
+    for axis in ("tokens", "seconds"):
+        budget = statistics.mean(run["points"][-1][axis] for run in curves[baseline])
+        for method, runs in curves.items():
+            reached = [(run["points"][0], at_budget(run["points"], axis, budget)) for run in runs]
+            reached = [(start, end) for start, end in reached if end is not None]
+            table[axis, method] = {"budget": budget, "runs": len(reached)} | {
+                key: mean_ci([end[key] for _, end in reached]) for key in METRICS} | {
+                f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS
+            } if reached else {"budget": budget, "runs": 0}
+    return table
+
+
+def _median(steps: list[dict], key: str) -> float:
+    values = [d[key] for d in steps if key in d and d[key] == d[key]]  # (NaN: a step without layer 2)
+    return statistics.median(values) if values else float("nan")
+
+
+def mechanism(runs: list[dict], parts: int = 3) -> list[dict]:
+    """What layer 2 learns from, per part of training (medians over its steps and seeds): the layer-2 groups
+    that are all right, all wrong or mixed; the share of each layer's tokens with a non-zero advantage; what
+    the kept queries are (wrong then right: a correction; right then right: a confirmation); lengths."""
+    rows = []
+    for part in range(parts):
+        steps = [_with_layer2_shapes(d) for run in runs
+                 for d in run["steps"][part * len(run["steps"]) // parts:(part + 1) * len(run["steps"]) // parts]]
+        rows.append({"part": f"{part + 1}/{parts}", **{key: _median(steps, key) for key in MECHANISM}})
+    return rows
+
+
+MECHANISM = ("mgrpo/layer2/all_right_groups", "mgrpo/layer2/all_wrong_groups", "mgrpo/layer2/mixed_groups",
+             "mgrpo/layer1/signal_token_share", "mgrpo/layer2/signal_token_share", "mgrpo/layer2/kept_ratio",
+             "kept_wrong_then_right", "mgrpo/layer1/response_length_mean", "correction_length",
+             "mgrpo/layer2/response_length_mean")
+
+
+def _with_layer2_shapes(d: dict) -> dict:
+    """A step's metrics plus the share of kept queries that corrected a wrong answer (kept ones are right, so
+    i2c / correction_acc) and the mean correction length."""
+    corrections = d["mgrpo/layer1/samples"] - d.get("mgrpo/layer2/dropped_too_long", 0)
+    kept_share = d["mgrpo/layer2/i2c"] / d["mgrpo/layer2/correction_acc"] if d.get("mgrpo/layer2/correction_acc") \
+        else float("nan")
+    return d | {"kept_wrong_then_right": kept_share,
+                "correction_length": d.get("mgrpo/layer2/correction_tokens", 0.0) / max(corrections, 1)}
+
+
+def orchestration(steps: list[dict]) -> dict:
+    """The share of a step that is neither generation, log-probs, reference, update nor checkpoint; split into
+    building layer-2 queries and selecting (inside gen_layer2, outside its generation calls) and the rest
+    (merging, padding, rewards, advantages, metrics). Medians over steps."""
+    shares = {"orchestration": [], "queries and selection": [], "merging, padding, advantages, metrics": []}
+    for d in steps:
+        generation = d["timing_s/gen"] + d.get("timing_s/gen_layer2/correction", 0.0) + d.get(
+            "timing_s/gen_layer2/augmentation", 0.0)
+        model = sum(d.get(f"timing_s/{k}", 0.0) for k in (
+            "old_log_prob", "ref", "update_actor", "update_weights", "save_checkpoint"))
+        rest = d["timing_s/step"] - generation - model
+        queries = d.get("timing_s/gen_layer2", 0.0) - d.get("timing_s/gen_layer2/correction", 0.0) - d.get(
+            "timing_s/gen_layer2/augmentation", 0.0)
+        for name, value in zip(shares, (rest, queries, rest - queries)):
+            shares[name].append(value / d["timing_s/step"])
+    return {name: statistics.median(values) for name, values in shares.items()}
+
+
+def layer_costs(runs: list[dict]) -> dict:
+    """Per-step medians over MGRPO's steps: wall time per phase, tokens per layer, prefix-cache reuse."""
+    steps = [data for run in runs for data in run["steps"]]
+    costs = {f"time/{phase}": _median(steps, f"timing_s/{phase}") for phase in PHASES}
+    for name, key in (("layer1_generated", "layer1/response_tokens"), ("layer2_corrections", "layer2/correction_tokens"),
+                      ("layer2_augmentation", "layer2/augmentation_tokens"), ("layer1_prompt", "layer1/prompt_tokens"),
+                      ("layer2_prompt", "layer2/prompt_tokens"), ("layer2_cached_share", "layer2/cached_prompt_share")):
+        costs[f"tokens/{name}"] = _median(steps, f"mgrpo/{key}")
+    return costs
+
+
+def _pct(value: tuple[float, float]) -> str:
+    return f"{100 * value[0]:.1f} ± {100 * value[1]:.1f}"
+
+
+def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[str]) -> tuple[str, dict]:
+    """The markdown report and every number in it."""
+    summary, budgets = summarize(curves), at_equal_budgets(curves)
+    numbers = {"summary": summary, "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
+               "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != "grpo"},
+               "orchestration": {m: orchestration([d for r in runs for d in r["steps"]]) for m, runs in curves.items()},
+               "layer2_costs": costs}
+    lines = [*header, "", "## Curves (mean ± 95 % interval over seeds)", "",
+             "| method | step | rollout tokens | training s | " + " | ".join(f"{TITLES[k]} %" for k in METRICS) + " |",
+             "|---|---|---|---|" + "---|" * len(METRICS)]
+    for method, points in summary.items():
+        lines += [f"| {method} | {p['step']} | {p['tokens'][0]:,.0f} | {p['seconds'][0]:.0f} | "
+                  + " | ".join(_pct(p[k]) for k in METRICS) + " |" for p in points]
+    lines += ["", "## At GRPO's final budget (interpolated between validations, seed by seed)", "",
+              "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
+              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |", "|---|---|---|" + "---|" * (len(METRICS) + 2)]
+    for (axis, method), row in budgets.items():
+        budget = f"{row['budget']:,.0f} {'tokens' if axis == 'tokens' else 'training s'}"
+        if not row["runs"]:
+            lines.append(f"| {budget} | {method} | 0 (not reached) |" + " |" * (len(METRICS) + 2))
+            continue
+        lines.append(f"| {budget} | {method} | {row['runs']} | " + " | ".join(_pct(row[k]) for k in METRICS)
+                     + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} |")
+    for method, rows in numbers["mechanism"].items():
+        lines += ["", f"## What layer 2 learns from ({method}; medians over steps and seeds, by third of training)", "",
+                  "| part | " + " | ".join(key.removeprefix("mgrpo/") for key in MECHANISM) + " |",
+                  "|---|" + "---|" * len(MECHANISM)]
+        lines += [f"| {row['part']} | " + " | ".join(f"{row[key]:.3g}" for key in MECHANISM) + " |" for row in rows]
+    lines += ["", "## Orchestration: share of a step outside generation, log-probs, reference, update, checkpoint", "",
+              "| method | " + " | ".join(next(iter(numbers["orchestration"].values()))) + " |",
+              "|---|" + "---|" * len(next(iter(numbers["orchestration"].values())))]
+    lines += [f"| {m} | " + " | ".join(f"{100 * v:.1f} %" for v in shares.values()) + " |"
+              for m, shares in numbers["orchestration"].items()]
+    if costs:
+        lines += ["", "## What layer 2 costs (per step, medians)", "", f"| quantity | {' | '.join(costs)} |",
+                  "|---|" + "---|" * len(costs)]
+        lines += [f"| {key} | {' | '.join(f'{column[key]:,.4g}' for column in costs.values())} |"
+                  for key in next(iter(costs.values()))]
+    return "\n".join(lines) + "\n", numbers
+
+
+def plot(summary: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, len(METRICS), figsize=(4 * len(METRICS), 7), squeeze=False)
+    for row, (axis_key, label) in enumerate((("tokens", "generated rollout tokens"), ("seconds", "training seconds"))):
+        for column, key in enumerate(METRICS):
+            axis = axes[row][column]
+            for method, points in summary.items():
+                x = [p[axis_key][0] for p in points]
+                mean = [100 * p[key][0] for p in points]
+                half = [100 * p[key][1] for p in points]
+                axis.plot(x, mean, marker="o", label=method)
+                axis.fill_between(x, [m - h for m, h in zip(mean, half)], [m + h for m, h in zip(mean, half)], alpha=0.2)
+            axis.set_xlabel(label)
+            axis.set_ylabel(f"{TITLES[key]} % (arith_test)")
+            axis.legend()
+    figure.suptitle("Two-turn validation (guide mode): mean over seeds, 95 % interval")
+    figure.tight_layout()
+    figure.savefig(out / "comparison.png", dpi=90)
+    plt.close(figure)
