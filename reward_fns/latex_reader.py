@@ -18,7 +18,8 @@ symbol (math-verify compares those by name: ``\\lambda`` equals ``l a m b d a``)
 constant (``2(3)``, ``100 2``, ``137 \\frac{1}{2}``: mixed numbers, sums); a derivative
 (``\\frac{d \\omega}{d t}``) and ``d`` before a letter or command (``d x`` is one symbol ``dx``); ``\\Gamma`` and
 ``\\gamma`` (the gamma function, Euler's constant); ``I_0``, ``I^2`` (both ``I``); ``2E3`` (2000); ``r^2(\\theta)``
-(``r(theta)**2``); a function's argument without parentheses followed by ``\\sqrt``, ``e`` or ``(`` (it ends
+(``r(theta)**2``); a bracket after a letter unless it holds a sum (``a[m]`` is a function, ``a[m-1]`` a
+product); a function's argument without parentheses followed by ``\\sqrt``, ``e`` or ``(`` (it ends
 there); ``2^e``, ``3!^2``, ``e_1`` (unparsable: math-verify then falls back to a number in the string);
 commas, relations and anything unknown.
 
@@ -84,8 +85,8 @@ class _Reader(TokenCursor):
                 raise _Refused  # latex2sympy ends "\sin x \sqrt{y}"'s argument before \sqrt (and before e)
             if self.peek() == "(" and factor[0] == "pow":
                 raise _Refused  # "r^2(\theta)" is r(theta)**2 for latex2sympy
-            if self.peek() == "[" and factor[0] != "num":
-                raise _Refused  # "a[m]", "x^{2}[t]": function applications for latex2sympy
+            if self.peek() == "[" and factor[0] != "num" and not self._bracket_holds_sum():
+                raise _Refused  # "a[m]", "x^{2}[t]": function applications for latex2sympy ("a[m-1]" a product)
             if factor[0] == "apply" and self.peek()[0].isdigit():
                 raise _Refused  # "p(-10)1" is p*(-11) for latex2sympy: a mixed number
             following = self.power(functions)
@@ -93,6 +94,19 @@ class _Reader(TokenCursor):
                 raise _Refused  # "2(3)", "100 2", "137 \frac{1}{2}": mixed numbers, sums for latex2sympy
             tree, factor = ("mul", tree, following), following
         return tree
+
+    def _bracket_holds_sum(self) -> bool:
+        """Whether the ``[...]`` ahead holds a sum or difference (``[e^{x}-1]``): latex2sympy reads such a
+        bracket after a letter as a factor, one holding a single term (``a[m]``) as a function's argument."""
+        start = self.position
+        try:
+            self.take("[")
+            inside = self.sum()
+            return inside[0] in ("add", "sub") and self.peek() == "]"
+        except _Refused:
+            return False
+        finally:
+            self.position = start
 
     @staticmethod
     def _extends_argument(token: str) -> bool:

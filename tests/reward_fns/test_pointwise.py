@@ -44,6 +44,9 @@ READINGS = [
     ("\\arcsin{1.3 \\sin{\\theta_w}}", "\\arcsin{1.4 \\sin{\\theta_w}}", True),  # defined on a third of points
     ("\\sqrt{x^{2}}", "x", False),  # equal for the positive points it samples
     ("\\frac{d \\omega}{d t}", "\\frac{\\omega}{t} + 1", False),  # a derivative for latex2sympy: refused
+    ("\\frac{2 \\pi c^{2}}{\\lambda^{5}[e^{h c /(\\lambda k T)}-1] d^{2}}",  # a bracketed sum is a factor
+     "\\frac{2 \\pi c^{2}}{\\lambda^{5}[e^{h c /(\\lambda k T)}-1] d^{3}}", True),
+    ("a^{2}[m]", "a^{2} m", False),  # a bracketed single term applies a function: refused
 ]
 
 
@@ -56,7 +59,8 @@ MATH_VERIFY_ACCEPTS = [
     ("2E3x", "2000x"), ("x 4E2", "400x"),  # E-notation
     ("r^2(\\theta)", "r(\\theta) r(\\theta)"),  # a power of a function
     ("p(-10)1", "-11p"), ("x(-2)3", "-5x"),  # a mixed number after an applied letter
-    ("x^{2}[t]", "x(t) x(t)"), ("a^{2}[m]", "a(m) a(m)"),  # brackets apply a function
+    ("x^{2}[t]", "x(t) x(t)"), ("a^{2}[m]", "a(m) a(m)"), ("\\lambda^{5}[t]", "\\lambda(t)^{5}"),  # functions
+    ("a[m-1][n+1]", "a (m-1)(n+1)"), ("a[m+1]^{2}", "a(m+1)(m+1)"), ("a[m-1]!", "a (m-1)!"),  # products
     ("2^d y 2^d y", "4^d y"),  # "^d y" is the power dy
     ("10^{20} + x - 10^{20}", "x + 1 - 1"),  # cancellation in doubles
     ("3", "3!^2"), ("2", "2^e"),  # latex2sympy cannot parse these; math-verify falls back to a number
