@@ -160,7 +160,7 @@ def _pct(value: tuple[float, float]) -> str:
 
 def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[str]) -> tuple[str, dict]:
     """The markdown report and every number in it."""
-    summary, budgets = summarize(curves), at_equal_budgets(curves)
+    summary, budgets = summarize(curves), at_equal_budgets(curves) if "grpo" in curves else {}
     numbers = {"summary": summary, "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
                "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != "grpo"},
                "orchestration": {m: orchestration([d for r in runs for d in r["steps"]]) for m, runs in curves.items()},
@@ -171,6 +171,12 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
     for method, points in summary.items():
         lines += [f"| {method} | {p['step']} | {p['tokens'][0]:,.0f} | {p['seconds'][0]:.0f} | "
                   + " | ".join(_pct(p[k]) for k in METRICS) + " |" for p in points]
+    for method, runs in curves.items():
+        gains = [run["points"][-1]["acc_t1"] - run["points"][0]["acc_t1"] for run in runs]
+        minutes = [run["points"][-1]["seconds"] / 60 for run in runs]
+        lines += ["", f"{method}: Acc@t1 gain from step 0 to its last validation, seed by seed: "
+                  + ", ".join(f"{100 * g:+.1f}" for g in gains) + f" points (mean {_pct(mean_ci(gains))}) in "
+                  + ", ".join(f"{m:.1f}" for m in minutes) + " minutes of training."]
     lines += ["", "## At GRPO's final budget (interpolated between validations, seed by seed)", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
               + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |", "|---|---|---|" + "---|" * (len(METRICS) + 2)]
