@@ -50,6 +50,16 @@ TEST_BED = [
 ]
 
 
+# The ablations the paper leaves open, each MGRPO with one setting changed (compared at GRPO's final tokens).
+ABLATIONS = {
+    "augment_n=4": ("mgrpo.augment_n=4",),  # H: the test bed's MGRPO uses the CPU config's 2
+    "layer_weight=0.5": ("mgrpo.layer_weight=0.5",),
+    "layer_weight=2": ("mgrpo.layer_weight=2.0",),
+    "keep_selecting_sample": ("mgrpo.keep_selecting_sample=True",),
+    "one guide phrase": ("mgrpo.guide_phrases=['Wait, let me double-check that.']",),  # the pool's first
+}
+
+
 def run_training(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path,
                  extra: tuple[str, ...] = (), tag: str = "", reuse: bool = False) -> Path:
     """One training run with the test bed's settings and ``extra`` overrides; ``val_every=-1`` skips validation."""
@@ -94,6 +104,7 @@ def main() -> None:
     parser.add_argument("--grpo-val-every", type=int, default=40)
     parser.add_argument("--mgrpo-val-every", type=int, default=16)
     parser.add_argument("--val-samples", type=int, default=200)
+    parser.add_argument("--ablations", action="store_true", help="also MGRPO with each of ABLATIONS (~25 min each)")
     parser.add_argument("--quick", action="store_true", help="one short seed of each, for CI")
     parser.add_argument("--reuse-logs", action="store_true",
                         help="skip a run whose metric log in the output directory is complete (rebuild the tables)")
@@ -107,15 +118,23 @@ def main() -> None:
     out = args.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    plan = {"grpo": (args.grpo_steps, args.grpo_val_every), "mgrpo": (args.mgrpo_steps, args.mgrpo_val_every)}
-    curves = {method: [] for method in plan}
-    for seed in args.seeds:  # seed by seed: a stopped run leaves whole seeds of both methods to reuse
-        for method, (steps, every) in plan.items():
-            if args.report_only and not finished(out / f"{method}_seed{seed}.jsonl", steps):
-                print(f"{method}_seed{seed}: no complete log, left out", flush=True)
-                continue
-            log = run_training(method, seed, steps, every, args.val_samples, out, reuse=args.reuse_logs)
-            curves[method].append(test_bed_report.curve(log))
+    # arm -> (method, steps, validation period, overrides, run-name tag)
+    plan = {"grpo": ("grpo", args.grpo_steps, args.grpo_val_every, (), ""),
+            "mgrpo": ("mgrpo", args.mgrpo_steps, args.mgrpo_val_every, (), "")}
+    if args.ablations:
+        plan |= {f"mgrpo {name}": ("mgrpo", args.mgrpo_steps, args.mgrpo_val_every, extra,
+                                   "_" + "".join(c for c in name if c.isalnum()))
+                 for name, extra in ABLATIONS.items()}
+    curves = {arm: [] for arm in plan}
+    # GRPO and MGRPO seed by seed (a stopped run leaves whole seeds of both to reuse), then the ablations
+    order = [(arm, seed) for arms in (list(plan)[:2], list(plan)[2:]) for seed in args.seeds for arm in arms]
+    for arm, seed in order:
+        method, steps, every, extra, tag = plan[arm]
+        if args.report_only and not finished(out / f"{method}{tag}_seed{seed}.jsonl", steps):
+            print(f"{method}{tag}_seed{seed}: no complete log, left out", flush=True)
+            continue
+        log = run_training(method, seed, steps, every, args.val_samples, out, extra, tag, reuse=args.reuse_logs)
+        curves[arm].append(test_bed_report.curve(log))
     curves = {method: runs for method, runs in curves.items() if runs}
     if not curves:
         raise SystemExit(f"compare_mgrpo_grpo: no complete run's log in {out}")

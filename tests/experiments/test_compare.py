@@ -128,3 +128,21 @@ def test_reuse_logs_skips_only_a_complete_run(tmp_path):
     with open(log, "a") as file:
         file.write('{"step": 2, "da')  # killed while writing its last step
     assert not compare.finished(log, 2)
+
+
+@pytest.mark.parametrize("name", sorted(compare.ABLATIONS))
+def test_each_ablation_changes_the_one_mgrpo_setting_it_names(name):
+    from hydra import compose, initialize_config_module
+    from omegaconf import OmegaConf
+
+    from verl_mgrpo.config import MGRPOConfig
+
+    with initialize_config_module("verl_mgrpo.config", version_base=None):
+        base = compose(config_name="mgrpo_trainer_cpu", overrides=compare.TEST_BED)
+        changed = compose(config_name="mgrpo_trainer_cpu", overrides=[*compare.TEST_BED, *compare.ABLATIONS[name]])
+    differences = {key for key, value in changed.mgrpo.items() if OmegaConf.to_object(base.mgrpo)[key] != value}
+    [override] = compare.ABLATIONS[name]
+    assert differences == {override.split("=")[0].removeprefix("mgrpo.")}
+    settings = OmegaConf.to_object(changed.mgrpo)
+    settings.pop("_target_")
+    MGRPOConfig(**settings)  # a valid MGRPO config
