@@ -95,7 +95,7 @@ def test_mechanism_shows_which_kept_queries_corrected_a_wrong_answer():
 
 @pytest.mark.slow
 def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
-    command = substituted(documented("python experiments/compare_mgrpo_grpo.py"), {"/tmp/cmp2": str(tmp_path)})
+    command = substituted(documented("python experiments/compare_mgrpo_grpo.py"), {"runs/test_bed": str(tmp_path)})
     subprocess.run([*argv(command), "--quick"], check=True, capture_output=True, timeout=1500, cwd=REPO_ROOT)
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert set(results["summary"]) == {"grpo", "mgrpo"}
