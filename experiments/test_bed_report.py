@@ -77,11 +77,11 @@ def summarize(curves: dict[str, list[dict]]) -> dict:
 
 
 def at_equal_budgets(curves: dict[str, list[dict]], baseline: str = "grpo") -> dict:
-    """Each method at the baseline's final budget (mean over its seeds) in tokens and in seconds: per seed
+    """Each method at the baseline's final budget (its smallest over seeds) in tokens and in seconds: per seed
     the interpolated metrics, their mean and interval, and the gain over step 0."""
     table = {}
     for axis in ("tokens", "seconds"):
-        budget = statistics.mean(run["points"][-1][axis] for run in curves[baseline])
+        budget = min(run["points"][-1][axis] for run in curves[baseline])  # one every baseline seed reached
         for method, runs in curves.items():
             reached = [(run["points"][0], at_budget(run["points"], axis, budget)) for run in runs]
             reached = [(start, end) for start, end in reached if end is not None]

@@ -68,12 +68,13 @@ def test_mean_ci_is_a_student_t_interval():
 
 
 def test_equal_budgets_compare_each_seed_at_the_baselines_final_budget_and_skip_runs_short_of_it():
-    grpo = [{"points": _points((0, 0, 0.5), (100, 10, 0.6))}, {"points": _points((0, 0, 0.5), (100, 30, 0.8))}]
+    grpo = [{"points": _points((0, 0, 0.5), (100, 10, 0.6))}, {"points": _points((0, 0, 0.5), (120, 20, 0.8))}]
     mgrpo = [{"points": _points((0, 0, 0.5), (200, 40, 0.9))}, {"points": _points((0, 0, 0.5), (50, 5, 0.9))}]
     table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
-    assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx(0.7)
+    assert table["tokens", "grpo"]["budget"] == 100 and table["tokens", "grpo"]["runs"] == 2  # both reach it
+    assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx((0.6 + 0.5 + 0.3 * 100 / 120) / 2)
     assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
-    assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.2)  # 20 s of 40: 0.5 -> 0.7
+    assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.1)  # 10 s of 40: 0.5 -> 0.6
 
 
 def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
