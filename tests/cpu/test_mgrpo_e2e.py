@@ -40,6 +40,8 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
             "mgrpo/layer2/correction_tokens"] + data.get("mgrpo/layer2/augmentation_tokens", 0)
     kept_steps = [data for data in metrics.values() if data["mgrpo/layer2/kept"] > 0]
     assert kept_steps, "the default model corrects some of its answers"
+    assert all(0 < data["mgrpo/layer1/signal_token_share"] <= 1 for data in metrics.values() if
+               data["mgrpo/layer1/mixed_groups"] > 0)
     for data in kept_steps:  # augment_n=2 samples per kept correction, one group each
         assert data["mgrpo/layer2/samples"] == 2 * data["mgrpo/layer2/kept"]
         assert data["mgrpo/layer2/groups"] == data["mgrpo/layer2/kept"]
@@ -47,8 +49,6 @@ def test_layer_metrics_are_logged_every_step_and_plausible(two_layers):
         assert sum(shares) == pytest.approx(1.0)
         # a mixed group's samples all carry a non-zero advantage, the others none
         assert (data["mgrpo/layer2/signal_token_share"] > 0) == (data["mgrpo/layer2/mixed_groups"] > 0)
-    assert all(0 < data["mgrpo/layer1/signal_token_share"] <= 1 for data in metrics.values() if
-               data["mgrpo/layer1/mixed_groups"] > 0)
         assert data["mgrpo/layer2/prompt_tokens"] / data["mgrpo/layer2/samples"] > (
             data["mgrpo/layer1/prompt_tokens"] / data["mgrpo/layer1/samples"])  # q ⊕ o ⊕ guide
         # The hf server kept each answer's key/value states: an augmentation sample prefills one token of its
