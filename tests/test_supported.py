@@ -5,7 +5,7 @@ import logging
 import pytest
 from hydra import compose, initialize_config_module
 
-from verl_mgrpo.supported import check_supported
+from verl_mgrpo.supported import check_step_count, check_supported
 
 
 @pytest.fixture
@@ -59,3 +59,11 @@ def test_settings_mgrpo_cannot_honour_are_refused_by_name(config, key, value, me
     OmegaConf.update(config, key, value)
     with pytest.raises(ValueError, match=message):
         _check(config)
+
+
+def test_more_steps_than_the_epochs_give_are_refused_with_the_epochs_to_set():
+    check_step_count(None, 250, 1)  # veRL's default: as many steps as the epochs give
+    check_step_count(500, 250, 2)
+    with pytest.raises(ValueError, match=r"total_training_steps=380 .* 250 steps per epoch × "
+                                         r"trainer.total_epochs=1 = 250; .* set trainer.total_epochs=2"):
+        check_step_count(380, 250, 1)

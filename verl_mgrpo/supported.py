@@ -12,6 +12,18 @@ def rollout_max_model_len(rollout, max_position_embeddings: int) -> int:
     return int(rollout.get("max_model_len") or max_position_embeddings)
 
 
+def check_step_count(total_training_steps: int | None, steps_per_epoch: int, total_epochs: int) -> None:
+    """Refuse ``trainer.total_training_steps`` beyond what the epochs give: veRL's loop (and MGRPO's) would end
+    with the data, short of the steps asked for and without the last step's validation and checkpoint."""
+    if total_training_steps is not None and total_training_steps > steps_per_epoch * total_epochs:
+        raise ValueError(
+            f"trainer.total_training_steps={total_training_steps} is more than the training data gives: "
+            f"{steps_per_epoch} steps per epoch × trainer.total_epochs={total_epochs} = "
+            f"{steps_per_epoch * total_epochs}; the loop would stop there without its last validation; set "
+            f"trainer.total_epochs={-(-total_training_steps // steps_per_epoch)}"
+        )
+
+
 def check_supported(config, use_critic: bool, use_rm: bool, max_position_embeddings: int, correction_budget: int):
     """Raise one ValueError listing every setting MGRPO's loop cannot honour."""
     problems = []

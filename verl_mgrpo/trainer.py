@@ -50,12 +50,15 @@ from verl_mgrpo.metrics import (
 from verl_mgrpo.names import LAYER_KEY, MAX_TOKENS_KEY, PARENT_KEY
 from verl_mgrpo.objective import LOSS_TERM_KEY, NORMALISERS_KEY, loss_terms, make_loss_fn, term_normalisers
 from verl_mgrpo.rollout_dump import KEPT_KEY, STAGE_KEY, dump_batch
-from verl_mgrpo.supported import check_supported
+from verl_mgrpo.supported import check_step_count, check_supported
 
 
 class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        check_step_count(
+            self.config.trainer.total_training_steps, len(self.train_dataloader), self.config.trainer.total_epochs
+        )
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
         model_path = copy_to_local(self.config.actor_rollout_ref.model.path)
         rollout = self.config.actor_rollout_ref.rollout
