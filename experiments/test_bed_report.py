@@ -63,6 +63,20 @@ def mean_ci(values: list[float]) -> tuple[float, float]:
     return mean, _T_975.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
 
 
+def learning_goal(runs: list[dict], seconds: float = 20 * 60, gain: float = 0.05) -> dict:
+    """Issue #12's first goal for plain GRPO: each seed's Acc@t1 gain since step 0 within ``seconds`` of training
+    (its last validation, or interpolated at ``seconds`` if it validated later), the mean and its interval, and
+    whether the goal is met: at least 3 seeds, a mean gain of at least ``gain`` and an interval that excludes 0."""
+    gains = []
+    for run in runs:
+        points = run["points"]
+        end = points[-1] if points[-1]["seconds"] <= seconds else at_budget(points, "seconds", seconds)
+        gains.append(end["acc_t1"] - points[0]["acc_t1"])
+    mean, half = mean_ci(gains)
+    return {"seconds": seconds, "gains": gains, "mean": (mean, half),
+            "met": len(gains) >= 3 and mean >= gain and mean - half > 0}
+
+
 def summarize(curves: dict[str, list[dict]]) -> dict:
     """Per method and validation index: (mean, 95 % half-width) over seeds of budgets and metrics."""
     summary = {}
@@ -161,7 +175,8 @@ def _pct(value: tuple[float, float]) -> str:
 def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[str]) -> tuple[str, dict]:
     """The markdown report and every number in it."""
     summary, budgets = summarize(curves), at_equal_budgets(curves) if "grpo" in curves else {}
-    numbers = {"summary": summary, "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
+    goal = learning_goal(curves["grpo"]) if "grpo" in curves else None
+    numbers = {"summary": summary, "grpo_learning_goal": goal, "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
                "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != "grpo"},
                "orchestration": {m: orchestration([d for r in runs for d in r["steps"]]) for m, runs in curves.items()},
                "layer2_costs": costs}
@@ -177,6 +192,11 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
         lines += ["", f"{method}: Acc@t1 gain from step 0 to its last validation, seed by seed: "
                   + ", ".join(f"{100 * g:+.1f}" for g in gains) + f" points (mean {_pct(mean_ci(gains))}) in "
                   + ", ".join(f"{m:.1f}" for m in minutes) + " minutes of training."]
+    if goal:
+        lines += ["", f"grpo within {goal['seconds'] / 60:.0f} minutes of training (the issue's first goal: a mean "
+                  "Acc@t1 gain of at least 5 points over at least 3 seeds, its interval above 0): "
+                  + ", ".join(f"{100 * g:+.1f}" for g in goal["gains"]) + f" points, mean {_pct(goal['mean'])}: "
+                  + ("met." if goal["met"] else "not met.")]
     lines += ["", "## At GRPO's final budget (interpolated between validations, seed by seed)", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
               + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |", "|---|---|---|" + "---|" * (len(METRICS) + 2)]

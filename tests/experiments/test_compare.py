@@ -77,6 +77,19 @@ def test_equal_budgets_compare_each_seed_at_the_baselines_final_budget_and_skip_
     assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.1)  # 10 s of 40: 0.5 -> 0.6
 
 
+def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
+    runs = [{"points": _points((0, 0, 0.60), (10, 600, 0.70), (20, 1800, 0.90))},  # 0.80 at 1200 s, not 0.90
+            {"points": _points((0, 0, 0.60), (10, 1000, 0.68))},  # its last validation, inside the limit
+            {"points": _points((0, 0, 0.62), (10, 1200, 0.71))}]
+    goal = report.learning_goal(runs)
+    assert goal["gains"] == pytest.approx([0.20, 0.08, 0.09])
+    assert not goal["met"]  # mean 0.123 but the spread is wide: half-width 4.303 * 0.067 / sqrt(3) = 0.166
+    steady = [{"points": _points((0, 0, 0.60), (10, 1000, 0.60 + gain))} for gain in (0.08, 0.09, 0.10)]
+    assert report.learning_goal(steady)["met"]
+    assert not report.learning_goal(steady[:2])["met"]  # fewer than 3 seeds
+    assert not report.learning_goal(steady, gain=0.095)["met"]  # a mean below the goal
+
+
 def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
     step = {"timing_s/step": 10.0, "timing_s/gen": 2.0, "timing_s/gen_layer2": 3.5,
             "timing_s/gen_layer2/correction": 1.5, "timing_s/gen_layer2/augmentation": 1.5,
