@@ -62,8 +62,9 @@ def test_settings_mgrpo_cannot_honour_are_refused_by_name(config, key, value, me
 
 
 def test_more_steps_than_the_epochs_give_are_refused_with_the_epochs_to_set():
-    check_step_count(None, 250, 1)  # veRL's default: as many steps as the epochs give
-    check_step_count(500, 250, 2)
+    check_step_count(None, 250, 1, val_only=False)  # veRL's default: as many steps as the epochs give
+    check_step_count(500, 250, 2, val_only=False)
     with pytest.raises(ValueError, match=r"total_training_steps=380 .* 250 steps per epoch × "
                                          r"trainer.total_epochs=1 = 250; .* set trainer.total_epochs=2"):
-        check_step_count(380, 250, 1)
+        check_step_count(380, 250, 1, val_only=False)
+    check_step_count(15, 2, 1, val_only=True)  # validation only (verl_mgrpo.evaluate): its train set is a stand-in

@@ -12,9 +12,13 @@ def rollout_max_model_len(rollout, max_position_embeddings: int) -> int:
     return int(rollout.get("max_model_len") or max_position_embeddings)
 
 
-def check_step_count(total_training_steps: int | None, steps_per_epoch: int, total_epochs: int) -> None:
+def check_step_count(total_training_steps: int | None, steps_per_epoch: int, total_epochs: int,
+                     val_only: bool) -> None:
     """Refuse ``trainer.total_training_steps`` beyond what the epochs give: veRL's loop (and MGRPO's) would end
-    with the data, short of the steps asked for and without the last step's validation and checkpoint."""
+    with the data, short of the steps asked for and without the last step's validation and checkpoint. A
+    validation-only run trains nothing (its train set is a stand-in: ``python -m verl_mgrpo.evaluate``)."""
+    if val_only:
+        return
     if total_training_steps is not None and total_training_steps > steps_per_epoch * total_epochs:
         raise ValueError(
             f"trainer.total_training_steps={total_training_steps} is more than the training data gives: "

@@ -56,8 +56,9 @@ from verl_mgrpo.supported import check_step_count, check_supported
 class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        trainer = self.config.trainer
         check_step_count(
-            self.config.trainer.total_training_steps, len(self.train_dataloader), self.config.trainer.total_epochs
+            trainer.total_training_steps, len(self.train_dataloader), trainer.total_epochs, trainer.get("val_only", False)
         )
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
         model_path = copy_to_local(self.config.actor_rollout_ref.model.path)
