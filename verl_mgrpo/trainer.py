@@ -57,9 +57,8 @@ class RayMGRPOTrainer(TwoTurnValidation, Generation, LoopFeatures, RayPPOTrainer
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         trainer = self.config.trainer
-        check_step_count(
-            trainer.total_training_steps, len(self.train_dataloader), trainer.total_epochs, trainer.get("val_only", False)
-        )
+        val_only = trainer.get("val_only", False)
+        check_step_count(trainer.total_training_steps, len(self.train_dataloader), trainer.total_epochs, val_only)
         self.mgrpo: MGRPOConfig = omega_conf_to_dataclass(self.config.mgrpo, dataclass_type=MGRPOConfig)
         model_path = copy_to_local(self.config.actor_rollout_ref.model.path)
         rollout = self.config.actor_rollout_ref.rollout

@@ -90,6 +90,18 @@ def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_inter
     assert not report.learning_goal(steady, gain=0.095)["met"]  # a mean below the goal
 
 
+def test_the_report_states_the_goal_it_checked(tmp_path):
+    for seed in (1, 2, 3):
+        _write_log(tmp_path / f"grpo_seed{seed}.jsonl",
+                   [(0, _val(0.5)), (1, _train(60.0, **{"response_length/mean": 10.0, "timing_s/gen": 30.0},
+                                                    **_val(0.56 + seed / 100)))])
+    curves = {"grpo": [report.curve(tmp_path / f"grpo_seed{seed}.jsonl") for seed in (1, 2, 3)]}
+    text, numbers = report.report(curves, {}, [])
+    assert numbers["grpo_learning_goal"]["gain"] == 0.05
+    assert "gain of at least 5 points over at least 3 seeds, its interval above 0): +7.0, +8.0, +9.0 points" in text
+    assert "met." in text and "not met." not in text
+
+
 def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
     step = {"timing_s/step": 10.0, "timing_s/gen": 2.0, "timing_s/gen_layer2": 3.5,
             "timing_s/gen_layer2/correction": 1.5, "timing_s/gen_layer2/augmentation": 1.5,
