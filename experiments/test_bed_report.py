@@ -15,6 +15,7 @@ from pathlib import Path
 ROWS_PER_STEP = 8 * 8  # mgrpo_trainer_cpu: train_batch_size 8 x rollout.n 8
 TWO_TURN = "val-core/arith/two_turn"
 METRICS = ("acc_t1", "acc_t2", "delta", "i2c", "c2i")
+AXES = {"tokens": "tokens", "seconds": "training s", "step": "steps"}
 TITLES = {"acc_t1": "Acc@t1", "acc_t2": "Acc@t2", "delta": "Δ(t1,t2)", "i2c": "Δi→c", "c2i": "Δc→i"}
 PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", "step")
 _T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
@@ -91,11 +92,13 @@ def summarize(curves: dict[str, list[dict]]) -> dict:
 
 
 def at_equal_budgets(curves: dict[str, list[dict]], baseline: str = "grpo") -> dict:
-    """Each method at the baseline's final budget (its smallest over seeds) in tokens and in seconds: per seed
+    """Each method at the baseline's final budget (its smallest over seeds) in tokens and in seconds, and at the
+    fewest steps any run made (equal updates: does layer 2 change what layer 1 learns per update?): per seed
     the interpolated metrics, their mean and interval, and the gain over step 0."""
     table = {}
-    for axis in ("tokens", "seconds"):
-        budget = min(run["points"][-1][axis] for run in curves[baseline])  # one every baseline seed reached
+    for axis in ("tokens", "seconds", "step"):
+        arms = curves.values() if axis == "step" else [curves[baseline]]
+        budget = min(run["points"][-1][axis] for runs in arms for run in runs)  # one every run considered reached
         for method, runs in curves.items():
             reached = [(run["points"][0], at_budget(run["points"], axis, budget)) for run in runs]
             reached = [(start, end) for start, end in reached if end is not None]
@@ -198,11 +201,12 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
                   f"gain of at least {100 * goal['gain']:.0f} points over at least 3 seeds, its interval above 0): "
                   + ", ".join(f"{100 * g:+.1f}" for g in goal["gains"]) + f" points, mean {_pct(goal['mean'])}: "
                   + ("met." if goal["met"] else "not met.")]
-    lines += ["", "## At GRPO's final budget (interpolated between validations, seed by seed)", "",
+    lines += ["", "## At equal budgets: GRPO's final tokens and time, and the fewest steps of any run (interpolated "
+              "between validations, seed by seed)", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
               + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |", "|---|---|---|" + "---|" * (len(METRICS) + 2)]
     for (axis, method), row in budgets.items():
-        budget = f"{row['budget']:,.0f} {'tokens' if axis == 'tokens' else 'training s'}"
+        budget = f"{row['budget']:,.0f} {AXES[axis]}"
         if not row["runs"]:
             lines.append(f"| {budget} | {method} | 0 (not reached) |" + " |" * (len(METRICS) + 2))
             continue

@@ -75,6 +75,11 @@ def test_equal_budgets_compare_each_seed_at_the_baselines_final_budget_and_skip_
     assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx((0.6 + 0.5 + 0.3 * 100 / 120) / 2)
     assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
     assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.1)  # 10 s of 40: 0.5 -> 0.6
+    # equal updates: the fewest steps of any arm (GRPO validates to step 2 here, MGRPO only to step 1)
+    longer = [{"points": _points((0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.8))}]
+    table = report.at_equal_budgets({"grpo": longer, "mgrpo": mgrpo})
+    assert table["step", "grpo"]["budget"] == 1 and table["step", "mgrpo"]["runs"] == 2
+    assert table["step", "grpo"]["acc_t1"][0] == pytest.approx(0.6)
 
 
 def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
