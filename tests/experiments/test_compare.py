@@ -1,6 +1,7 @@
 """The test bed: token and time accounting, interpolation, intervals, mechanism and orchestration shares on
 synthetic logs; --quick end to end."""
 
+import argparse
 import importlib.util
 import json
 import subprocess
@@ -159,6 +160,16 @@ def test_reuse_logs_skips_only_a_complete_run(tmp_path):
     with open(log, "a") as file:
         file.write('{"step": 2, "da')  # killed while writing its last step
     assert not compare.finished(log, 2)
+
+
+def test_ablation_arms_are_mgrpo_with_their_own_validation_period_and_run_names():
+    args = argparse.Namespace(grpo_steps=380, mgrpo_steps=144, grpo_val_every=76, mgrpo_val_every=24,
+                              ablation_val_every=48, ablations=True)
+    plan = compare.arms(args)
+    assert plan["grpo"] == ("grpo", 380, 76, (), "") and plan["mgrpo"] == ("mgrpo", 144, 24, (), "")
+    assert plan["mgrpo augment_n=4"] == ("mgrpo", 144, 48, ("mgrpo.augment_n=4",), "_augmentn4")
+    assert len({method + tag for method, *_, tag in plan.values()}) == len(plan) == 2 + len(compare.ABLATIONS)
+    assert list(compare.arms(argparse.Namespace(**{**vars(args), "ablations": False}))) == ["grpo", "mgrpo"]
 
 
 @pytest.mark.parametrize("name", sorted(compare.ABLATIONS))
