@@ -1,18 +1,21 @@
 """The test bed: MGRPO against plain GRPO on the arithmetic task, at equal generated tokens and equal training
 time; what layer 2 learns from; what it costs.
 
-    python experiments/compare_mgrpo_grpo.py --output-dir docs/results     # ~2.7 h on 2 cores, 3 seeds each
+    python experiments/compare_mgrpo_grpo.py --output-dir runs/test_bed --curves-dir docs/results/curves --reuse-logs
     python experiments/compare_mgrpo_grpo.py --output-dir /tmp/quick --quick  # one short seed each (CI)
 
 From the embedded default model, trains plain GRPO (veRL's own loop) and MGRPO with the same settings and
 seeds through ``python -m verl_mgrpo.main_mgrpo`` on CPU (``TEST_BED`` below: why each setting), validating
-two-turn on arith_test (guide mode, sampled at temperature 0.7, 4 samples per problem) along the way. Each
-run trains ~18 minutes; MGRPO's curve spans GRPO's final training time and its final generated tokens (every
-token counts: layer 1, layer-2 corrections and augmentation samples). The first seed's MGRPO run is repeated
-for 12 steps with the ``hf`` server's prefix cache off, to measure what reusing layer-1 states saves. Writes
-``comparison.md`` (tables: experiments/test_bed_report.py), ``comparison.png`` (the five two-turn numbers
-against tokens and against training seconds, mean and 95 % interval over seeds) and ``comparison.json``
-(every number) into the output directory.
+two-turn on arith_test (guide mode, sampled at temperature 0.7, 4 samples per problem) along the way. GRPO
+trains ~20 minutes on the machines of 2026-12-03 (~45 on 2026-12-07's); MGRPO's curve spans GRPO's final
+training time and its final generated tokens (every token counts: layer 1, layer-2 corrections and
+augmentation samples). The first seed's MGRPO run is repeated for 12 steps with the ``hf`` server's prefix
+cache off, to measure what reusing layer-1 states saves. Writes ``comparison.md`` (tables:
+experiments/test_bed_report.py), ``comparison.png`` (the five two-turn numbers against tokens and against
+training seconds, mean and 95 % interval over seeds) and ``comparison.json`` (every number) into the output
+directory, and each finished run's curve with its seed and machine into ``--curves-dir``
+(experiments/test_bed_runs.py): committed, they let ``--reuse-logs`` go on in a later session, on another
+machine, where this one stopped.
 """
 
 import argparse
@@ -25,7 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_bed_report  # noqa: E402  (a sibling script's module, not a package)
+import test_bed_report  # noqa: E402  (sibling scripts' modules, not a package)
+import test_bed_runs  # noqa: E402
 
 
 def finished(log: Path, steps: int) -> bool:
@@ -61,14 +65,16 @@ ABLATIONS = {
 }
 
 
+def run_name(method: str, seed: int, tag: str = "") -> str:
+    """A run's metric log, console log and saved curve are named by this."""
+    return f"{method}{tag}_seed{seed}"
+
+
 def run_training(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path,
-                 extra: tuple[str, ...] = (), tag: str = "", reuse: bool = False) -> Path:
+                 extra: tuple[str, ...] = (), tag: str = "") -> Path:
     """One training run with the test bed's settings and ``extra`` overrides; ``val_every=-1`` skips validation."""
-    name = f"{method}{tag}_seed{seed}"
+    name = run_name(method, seed, tag)
     log = out / f"{name}.jsonl"
-    if reuse and finished(log, steps):
-        print(f"{name}: reusing {log}", flush=True)
-        return log
     overrides = [
         *TEST_BED,
         f"trainer.total_training_steps={steps}",
@@ -94,6 +100,41 @@ def run_training(method: str, seed: int, steps: int, val_every: int, val_samples
     return log
 
 
+def saved_curve(name: str, steps: int, out: Path, curves: Path) -> dict | None:
+    """A complete run's curve: its saved curve file in ``curves``, else its complete metric log in ``out`` (a run
+    from before curves were saved: its machine is unknown); None if neither reached ``steps``."""
+    path = curves / f"{name}.json"
+    if path.is_file() and len((curve := test_bed_runs.load_curve(path))["steps"]) == steps:
+        return curve
+    if finished(out / f"{name}.jsonl", steps):
+        return test_bed_runs.curve(out / f"{name}.jsonl") | {"machine": "unknown"}
+    return None
+
+
+def refuse_other_runs(planned: dict[str, int], curves: Path) -> None:
+    """Stop before any training if a saved curve of a planned run's name holds a run of another length (a
+    ``--quick`` run into the committed curves, say): nothing is overwritten."""
+    for name, steps in planned.items():
+        path = curves / f"{name}.json"
+        if path.is_file() and (saved := len(test_bed_runs.load_curve(path)["steps"])) != steps:
+            raise SystemExit(f"compare_mgrpo_grpo: {path} holds a {saved}-step run, not the {steps}-step one planned; "
+                             "nothing was trained or overwritten (choose another --curves-dir)")
+
+
+def train_curve(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path, curves: Path,
+                extra: tuple[str, ...] = (), tag: str = "", reuse: bool = False) -> dict:
+    """A run's curve, trained by ``run_training`` unless ``reuse`` finds it complete; a trained one is saved in
+    ``curves`` with its seed and machine, so a later session on another machine still has it."""
+    name = run_name(method, seed, tag)
+    if reuse and (curve := saved_curve(name, steps, out, curves)):
+        print(f"{name}: reusing its complete run", flush=True)
+        return curve | {"seed": seed}
+    log = run_training(method, seed, steps, val_every, val_samples, out, extra, tag)
+    curve = test_bed_runs.curve(log) | {"seed": seed, "machine": test_bed_runs.machine()}
+    test_bed_runs.save_curve(curve, curves / f"{name}.json")
+    return curve
+
+
 def arms(args: argparse.Namespace) -> dict[str, tuple]:
     """arm -> (method, steps, validation period, overrides, run-name tag)."""
     plan = {"grpo": ("grpo", args.grpo_steps, args.grpo_val_every, (), ""),
@@ -109,9 +150,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output-dir", type=Path, required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    # ~20 minutes of training for GRPO (the issue's budget): GRPO ~3.4 s and ~2.5k generated tokens a step,
-    # MGRPO ~11 s and ~7.5k (it also generates layer 2's corrections and augmentation samples), so MGRPO's curve
-    # spans both GRPO's final training time and GRPO's final generated tokens.
+    # ~20 minutes of training for GRPO (the issue's budget) on the machines of 2026-12-03: GRPO ~3.4 s and ~2.5k
+    # generated tokens a step, MGRPO ~11 s and ~7.5k (it also generates layer 2's corrections and augmentation
+    # samples), so MGRPO's curve spans both GRPO's final training time and GRPO's final generated tokens. Step
+    # times scale with the machine a session draws (GRPO ~7 s on 2026-12-07's); token counts do not.
     parser.add_argument("--grpo-steps", type=int, default=380)
     parser.add_argument("--mgrpo-steps", type=int, default=144)
     parser.add_argument("--grpo-val-every", type=int, default=76)
@@ -122,10 +164,12 @@ def main() -> None:
     # Ablations are read at GRPO's final tokens: validations every 48 steps bracket it and save ~5 minutes an arm.
     parser.add_argument("--ablation-val-every", type=int, default=48)
     parser.add_argument("--quick", action="store_true", help="one short seed of each, for CI")
+    parser.add_argument("--curves-dir", type=Path,
+                        help="where each run's curve is saved and looked for (default: OUTPUT_DIR/curves)")
     parser.add_argument("--reuse-logs", action="store_true",
-                        help="skip a run whose metric log in the output directory is complete (rebuild the tables)")
+                        help="skip a run whose saved curve or metric log is complete (rebuild the tables)")
     parser.add_argument("--report-only", action="store_true",
-                        help="train nothing: tables from the complete runs' logs in the output directory")
+                        help="train nothing: tables from the complete runs' saved curves and logs")
     args = parser.parse_args()
     args.reuse_logs |= args.report_only
     if args.quick:
@@ -133,36 +177,40 @@ def main() -> None:
         args.grpo_val_every, args.mgrpo_val_every, args.ablation_val_every, args.val_samples = 2, 1, 1, 16
     out = args.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    curves_dir = (args.curves_dir or out / "curves").resolve()
     started = time.time()
     plan = arms(args)
     curves = {arm: [] for arm in plan}
     # GRPO and MGRPO seed by seed (a stopped run leaves whole seeds of both to reuse), then the ablations
     order = [(arm, seed) for arms in (list(plan)[:2], list(plan)[2:]) for seed in args.seeds for arm in arms]
+    uncached, uncached_steps = "_no_prefix_cache", min(args.mgrpo_steps, 12)
+    refuse_other_runs({run_name(method, seed, tag): steps for arm, seed in order
+                       for method, steps, _, _, tag in [plan[arm]]}
+                      | {run_name("mgrpo", args.seeds[0], uncached): uncached_steps}, curves_dir)
     for arm, seed in order:
         method, steps, every, extra, tag = plan[arm]
-        if args.report_only and not finished(out / f"{method}{tag}_seed{seed}.jsonl", steps):
-            print(f"{method}{tag}_seed{seed}: no complete log, left out", flush=True)
+        if args.report_only and not saved_curve(run_name(method, seed, tag), steps, out, curves_dir):
+            print(f"{run_name(method, seed, tag)}: no complete run, left out", flush=True)
             continue
-        log = run_training(method, seed, steps, every, args.val_samples, out, extra, tag, reuse=args.reuse_logs)
-        curves[arm].append(test_bed_report.curve(log))
+        curves[arm].append(train_curve(method, seed, steps, every, args.val_samples, out, curves_dir, extra, tag,
+                                       reuse=args.reuse_logs))
     curves = {method: runs for method, runs in curves.items() if runs}
     if not curves:
-        raise SystemExit(f"compare_mgrpo_grpo: no complete run's log in {out}")
+        raise SystemExit(f"compare_mgrpo_grpo: no complete run in {out} or {curves_dir}")
     # The same MGRPO run once more with the hf server's prefix cache off: what reusing layer-1 states saves.
     seed, costs = args.seeds[0], {}
     if "mgrpo" in curves:
         costs[f"seed {seed}, cache on"] = test_bed_report.layer_costs(curves["mgrpo"][:1])
-    uncached_steps = min(args.mgrpo_steps, 12)
-    if not args.report_only or finished(out / f"mgrpo_no_prefix_cache_seed{seed}.jsonl", uncached_steps):
-        costs[f"seed {seed}, cache off"] = test_bed_report.layer_costs([test_bed_report.curve(run_training(
-            "mgrpo", seed, uncached_steps, -1, args.val_samples, out, reuse=args.reuse_logs,
-            extra=("actor_rollout_ref.rollout.enable_prefix_caching=False",), tag="_no_prefix_cache"))])
+    if not args.report_only or saved_curve(run_name("mgrpo", seed, uncached), uncached_steps, out, curves_dir):
+        costs[f"seed {seed}, cache off"] = test_bed_report.layer_costs([train_curve(
+            "mgrpo", seed, uncached_steps, -1, args.val_samples, out, curves_dir, reuse=args.reuse_logs,
+            extra=("actor_rollout_ref.rollout.enable_prefix_caching=False",), tag=uncached)])
     header = [
         "# The test bed: MGRPO against GRPO on the arithmetic task (generated by experiments/compare_mgrpo_grpo.py)",
         "",
         f"Command: `python experiments/compare_mgrpo_grpo.py {' '.join(sys.argv[1:])}`  ",
-        f"Machine: {platform.platform()}, {os.cpu_count()} cores, no GPU; "
-        + ("tables rebuilt from complete runs' metric logs.  " if args.reuse_logs
+        f"Tables made on {platform.platform()}, {os.cpu_count()} cores, no GPU (each run's machine: the runs table); "
+        + ("tables rebuilt from complete runs.  " if args.reuse_logs
            else f"{(time.time() - started) / 60:.0f} minutes in all.  "),
         f"Seeds {args.seeds} ({', '.join(f'{m}: {len(r)} complete' for m, r in curves.items())}); "
         f"GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps; settings: "

@@ -1,49 +1,22 @@
-"""Tables and plots from the test bed's metric logs (veRL's file logger, one ``.jsonl`` per run), written by
-:mod:`compare_mgrpo_grpo`. Pure functions of the logs: ``--reuse-logs`` rebuilds everything without training.
+"""Tables and plots from the test bed's runs (their curves: :mod:`test_bed_runs`), written by
+:mod:`compare_mgrpo_grpo`. Pure functions of the curves: ``--report-only`` rebuilds everything without training.
 
-A run's *curve* is its two-turn validation (guide mode) at each validation step, against the generated rollout
-tokens and the training seconds (``timing_s/step``, validation excluded) spent before it. Methods are compared
-at equal budgets by interpolating each run's curve linearly between validations (never extrapolating), seed
-by seed; intervals are 95 % Student-t intervals over seeds.
+Methods are compared at equal budgets by interpolating each run's curve linearly between validations (never
+extrapolating), seed by seed; intervals are 95 % Student-t intervals over seeds. Training seconds depend on the
+machine a run drew (a session's machine need not be the last one's), so equal time is read pair by pair: each
+seed's run against the baseline's run of that seed on the same machine.
 """
 
-import json
 import math
 import statistics
 from pathlib import Path
 
-ROWS_PER_STEP = 8 * 8  # mgrpo_trainer_cpu: train_batch_size 8 x rollout.n 8
-TWO_TURN = "val-core/arith/two_turn"
-METRICS = ("acc_t1", "acc_t2", "delta", "i2c", "c2i")
+from test_bed_runs import METRICS
+
 AXES = {"tokens": "tokens", "seconds": "training s", "step": "steps"}
 TITLES = {"acc_t1": "Acc@t1", "acc_t2": "Acc@t2", "delta": "Δ(t1,t2)", "i2c": "Δi→c", "c2i": "Δc→i"}
 PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", "step")
 _T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
-
-
-def step_tokens(data: dict) -> float:
-    """Generated tokens of one training step (veRL's GRPO loop logs only the mean response length)."""
-    if "mgrpo/rollout_tokens" in data:
-        return data["mgrpo/rollout_tokens"]
-    return data["response_length/mean"] * ROWS_PER_STEP
-
-
-def curve(log: Path) -> dict:
-    """``points``: each validation with the tokens and training seconds before it; ``steps``: each training
-    step's metrics."""
-    entries = sorted((json.loads(line) for line in open(log)), key=lambda e: e["step"])
-    tokens = seconds = 0.0
-    points, steps = [], []
-    for entry in entries:
-        data = entry["data"]
-        if entry["step"] > 0 and "actor/grad_norm" in data:
-            tokens += step_tokens(data)
-            seconds += data.get("timing_s/step", 0.0)
-            steps.append(data)
-        if f"{TWO_TURN}/acc_t1" in data:
-            points.append({"step": entry["step"], "tokens": tokens, "seconds": seconds,
-                           **{k: data[f"{TWO_TURN}/{k}"] for k in METRICS}})
-    return {"points": points, "steps": steps}
 
 
 def at_budget(points: list[dict], axis: str, budget: float) -> dict | None:
@@ -91,21 +64,53 @@ def summarize(curves: dict[str, list[dict]]) -> dict:
     return summary
 
 
+def budget_reader(curves: dict[str, list[dict]], axis: str, baseline: str = "grpo"):
+    """run -> the budget on ``axis`` at which to read it, or None. Tokens: the baseline's final tokens (its
+    smallest over seeds: one every baseline run reached); steps: the fewest any run made (equal updates: does
+    layer 2 change what layer 1 learns per update?); seconds: the final training time of the baseline's run of
+    the same seed, if both ran on one known machine (a machine's speed is part of a run's time)."""
+    if axis == "seconds":
+        ends = {run["seed"]: run for run in curves[baseline]}
+
+        def paired(run):
+            pair = ends.get(run["seed"])
+            if pair is run or (pair is not None and run["machine"] == pair["machine"] != "unknown"):
+                return pair["points"][-1]["seconds"]
+            return None
+        return paired
+    arms = curves.values() if axis == "step" else [curves[baseline]]
+    common = min(run["points"][-1][axis] for runs in arms for run in runs)
+    return lambda run: common
+
+
 def at_equal_budgets(curves: dict[str, list[dict]], baseline: str = "grpo") -> dict:
-    """Each method at the baseline's final budget (its smallest over seeds) in tokens and in seconds, and at the
-    fewest steps any run made (equal updates: does layer 2 change what layer 1 learns per update?): per seed
-    the interpolated metrics, their mean and interval, and the gain over step 0."""
+    """Each method at equal generated tokens, training seconds and steps (``budget_reader``): the mean budget,
+    per seed the interpolated metrics, their mean and interval and the gain over step 0, and for the other
+    methods the difference from the baseline's run of the same seed at the same budget (paired: a seed's
+    validation samples and step-0 model are shared, so the pair's noise partly cancels)."""
     table = {}
     for axis in ("tokens", "seconds", "step"):
-        arms = curves.values() if axis == "step" else [curves[baseline]]
-        budget = min(run["points"][-1][axis] for runs in arms for run in runs)  # one every run considered reached
+        budget = budget_reader(curves, axis, baseline)
+        readings = {}  # method -> seed -> (step 0, at the budget)
         for method, runs in curves.items():
-            reached = [(run["points"][0], at_budget(run["points"], axis, budget)) for run in runs]
-            reached = [(start, end) for start, end in reached if end is not None]
-            table[axis, method] = {"budget": budget, "runs": len(reached)} | {
-                key: mean_ci([end[key] for _, end in reached]) for key in METRICS} | {
-                f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS
-            } if reached else {"budget": budget, "runs": 0}
+            values = {run["seed"]: budget(run) for run in runs}
+            ends = {run["seed"]: (run["points"][0], at_budget(run["points"], axis, values[run["seed"]]))
+                    for run in runs if values[run["seed"]] is not None}
+            readings[method] = {seed: pair for seed, pair in ends.items() if pair[1] is not None}
+            known = [value for value in values.values() if value is not None]
+            row = {"budget": statistics.mean(known) if known else float("nan"), "runs": len(readings[method])}
+            if readings[method]:
+                reached = readings[method].values()
+                row |= {key: mean_ci([end[key] for _, end in reached]) for key in METRICS}
+                row |= {f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS}
+            table[axis, method] = row
+        for method in [name for name in curves if name != baseline]:
+            pairs = [(end, readings[baseline][seed][1]) for seed, (_, end) in readings[method].items()
+                     if seed in readings[baseline]]
+            table[axis, method]["pairs"] = len(pairs)
+            if pairs:
+                table[axis, method] |= {f"minus_{baseline}_{key}": mean_ci([end[key] - base[key] for end, base in pairs])
+                                        for key in METRICS}
     return table
 
 
@@ -196,22 +201,35 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
         lines += ["", f"{method}: Acc@t1 gain from step 0 to its last validation, seed by seed: "
                   + ", ".join(f"{100 * g:+.1f}" for g in gains) + f" points (mean {_pct(mean_ci(gains))}) in "
                   + ", ".join(f"{m:.1f}" for m in minutes) + " minutes of training."]
+    lines += ["", "Runs (training seconds depend on the machine a run drew):", "",
+              "| method | seed | steps | machine | median step s | final tokens | training minutes |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {method} | {run['seed']} | {len(run['steps'])} | {run['machine']} | "
+              f"{_median(run['steps'], 'timing_s/step'):.1f} | {run['points'][-1]['tokens']:,.0f} | "
+              f"{run['points'][-1]['seconds'] / 60:.1f} |" for method, runs in curves.items() for run in runs]
     if goal:
         lines += ["", f"grpo within {goal['seconds'] / 60:.0f} minutes of training (the issue's first goal: a mean Acc@t1 "
                   f"gain of at least {100 * goal['gain']:.0f} points over at least 3 seeds, its interval above 0): "
                   + ", ".join(f"{100 * g:+.1f}" for g in goal["gains"]) + f" points, mean {_pct(goal['mean'])}: "
                   + ("met." if goal["met"] else "not met.")]
-    lines += ["", "## At equal budgets: GRPO's final tokens and time, and the fewest steps of any run (interpolated "
-              "between validations, seed by seed)", "",
+    lines += ["", "## At equal budgets (interpolated between validations, seed by seed)", "",
+              "Tokens: GRPO's final generated tokens (its smallest over seeds). Training s: each seed's GRPO run's own "
+              "final training time (the mean is shown), read only from runs on that GRPO run's machine. Steps: the "
+              "fewest of any run (equal updates). The last two columns: minus GRPO's run of the same seed at the same "
+              "budget, then mean and interval over the seeds paired.", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
-              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |", "|---|---|---|" + "---|" * (len(METRICS) + 2)]
+              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 | Acc@t1 − GRPO's (paired) | Acc@t2 − GRPO's (paired) |",
+              "|---|---|---|" + "---|" * (len(METRICS) + 4)]
     for (axis, method), row in budgets.items():
-        budget = f"{row['budget']:,.0f} {AXES[axis]}"
+        budget = (f"GRPO's own time (mean {row['budget']:,.0f} s)" if axis == "seconds"
+                  else f"{row['budget']:,.0f} {AXES[axis]}")
         if not row["runs"]:
-            lines.append(f"| {budget} | {method} | 0 (not reached) |" + " |" * (len(METRICS) + 2))
+            lines.append(f"| {budget} | {method} | 0 (not reached) |" + " |" * (len(METRICS) + 4))
             continue
+        paired = [f"{_pct(row[f'minus_grpo_{k}'])} ({row['pairs']})" if row.get("pairs") else ""
+                  for k in ("acc_t1", "acc_t2")]
         lines.append(f"| {budget} | {method} | {row['runs']} | " + " | ".join(_pct(row[k]) for k in METRICS)
-                     + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} |")
+                     + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} | {' | '.join(paired)} |")
     for method, rows in numbers["mechanism"].items():
         lines += ["", f"## What layer 2 learns from ({method}; medians over steps and seeds, by third of training)", "",
                   "| part | " + " | ".join(key.removeprefix("mgrpo/") for key in MECHANISM) + " |",

@@ -2,7 +2,6 @@
 synthetic logs; --quick end to end."""
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,17 +11,11 @@ import pytest
 
 from tests.readme_commands import REPO_ROOT, argv, documented, substituted
 
-EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compare, report = _load("compare_mgrpo_grpo"), _load("test_bed_report")
+# The experiments are scripts importing each other by name, as they do when run
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "experiments"))
+import compare_mgrpo_grpo as compare  # noqa: E402
+import test_bed_report as report  # noqa: E402
+import test_bed_runs as runs  # noqa: E402
 
 VAL = "val-core/arith/two_turn"
 
@@ -43,10 +36,10 @@ def _train(seconds, **data):
 def test_grpo_tokens_are_mean_length_times_rows_and_mgrpo_counts_every_generated_token(tmp_path):
     _write_log(tmp_path / "g.jsonl", [(0, _val(0.5)), (1, _train(2.0, **{"response_length/mean": 10.0})),
                                        (2, _train(3.0, **{"response_length/mean": 20.0}, **_val(0.6)))])
-    grpo = report.curve(tmp_path / "g.jsonl")
-    assert [(p["tokens"], p["seconds"]) for p in grpo["points"]] == [(0.0, 0.0), (30.0 * report.ROWS_PER_STEP, 5.0)]
+    grpo = runs.curve(tmp_path / "g.jsonl")
+    assert [(p["tokens"], p["seconds"]) for p in grpo["points"]] == [(0.0, 0.0), (30.0 * runs.ROWS_PER_STEP, 5.0)]
     _write_log(tmp_path / "m.jsonl", [(0, _val(0.5)), (1, _train(4.0, **{"mgrpo/rollout_tokens": 700.0}, **_val(0.7)))])
-    mgrpo = report.curve(tmp_path / "m.jsonl")
+    mgrpo = runs.curve(tmp_path / "m.jsonl")
     assert [(p["step"], p["tokens"]) for p in mgrpo["points"]] == [(0, 0.0), (1, 700.0)]
     assert [p["acc_t2"] for p in mgrpo["points"]] == pytest.approx([0.6, 0.8])
 
@@ -68,19 +61,40 @@ def test_mean_ci_is_a_student_t_interval():
     assert report.mean_ci([0.4]) == (0.4, 0.0)
 
 
-def test_equal_budgets_compare_each_seed_at_the_baselines_final_budget_and_skip_runs_short_of_it():
-    grpo = [{"points": _points((0, 0, 0.5), (100, 10, 0.6))}, {"points": _points((0, 0, 0.5), (120, 20, 0.8))}]
-    mgrpo = [{"points": _points((0, 0, 0.5), (200, 40, 0.9))}, {"points": _points((0, 0, 0.5), (50, 5, 0.9))}]
+def _run(seed, *rows, machine="cpu A"):
+    return {"seed": seed, "machine": machine, "points": _points(*rows)}
+
+
+def test_equal_budgets_compare_each_seed_at_the_baselines_final_tokens_and_skip_runs_short_of_it():
+    grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6)), _run(2, (0, 0, 0.5), (120, 20, 0.8))]
+    mgrpo = [_run(1, (0, 0, 0.5), (200, 40, 0.9)), _run(2, (0, 0, 0.5), (50, 5, 0.9))]
     table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
     assert table["tokens", "grpo"]["budget"] == 100 and table["tokens", "grpo"]["runs"] == 2  # both reach it
     assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx((0.6 + 0.5 + 0.3 * 100 / 120) / 2)
     assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
-    assert table["seconds", "mgrpo"]["gain_acc_t1"][0] == pytest.approx(0.1)  # 10 s of 40: 0.5 -> 0.6
+    # paired: MGRPO seed 1 (0.7) minus GRPO seed 1 (0.6) at 100 tokens; seed 2 never reached them
+    assert table["tokens", "mgrpo"]["pairs"] == 1
+    assert table["tokens", "mgrpo"]["minus_grpo_acc_t1"] == pytest.approx((0.1, 0.0))
     # equal updates: the fewest steps of any arm (GRPO validates to step 2 here, MGRPO only to step 1)
-    longer = [{"points": _points((0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.8))}]
+    longer = [_run(1, (0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.8))]
     table = report.at_equal_budgets({"grpo": longer, "mgrpo": mgrpo})
     assert table["step", "grpo"]["budget"] == 1 and table["step", "mgrpo"]["runs"] == 2
     assert table["step", "grpo"]["acc_t1"][0] == pytest.approx(0.6)
+
+
+def test_equal_time_reads_each_seed_at_its_own_grpo_runs_time_on_the_same_machine_only():
+    grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6)), _run(2, (0, 0, 0.5), (100, 40, 0.7), machine="cpu B"),
+            _run(3, (0, 0, 0.5), (100, 10, 0.6), machine="unknown")]
+    mgrpo = [_run(1, (0, 0, 0.5), (200, 40, 0.9)),  # read at 10 s: 0.6
+             _run(2, (0, 0, 0.5), (200, 80, 0.9), machine="cpu B"),  # read at 40 s, not at seed 1's 10: 0.7
+             _run(3, (0, 0, 0.5), (200, 40, 0.9), machine="unknown")]  # an unknown machine pairs with none
+    table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
+    row = table["seconds", "mgrpo"]
+    assert row["runs"] == row["pairs"] == 2 and row["budget"] == pytest.approx(25)
+    assert row["acc_t1"][0] == pytest.approx(0.65) and row["minus_grpo_acc_t1"][0] == pytest.approx(0.0)
+    assert table["seconds", "grpo"]["runs"] == 3  # GRPO at its own end, whatever its machine
+    faster = [{**mgrpo[1], "machine": "cpu A"}]  # seed 2 again, on seed 2's GRPO run's machine no longer
+    assert report.at_equal_budgets({"grpo": grpo, "mgrpo": faster})["seconds", "mgrpo"]["runs"] == 0
 
 
 def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
@@ -101,8 +115,10 @@ def test_the_report_states_the_goal_it_checked(tmp_path):
         _write_log(tmp_path / f"grpo_seed{seed}.jsonl",
                    [(0, _val(0.5)), (1, _train(60.0, **{"response_length/mean": 10.0, "timing_s/gen": 30.0},
                                                     **_val(0.56 + seed / 100)))])
-    curves = {"grpo": [report.curve(tmp_path / f"grpo_seed{seed}.jsonl") for seed in (1, 2, 3)]}
+    curves = {"grpo": [runs.curve(tmp_path / f"grpo_seed{seed}.jsonl") | {"seed": seed, "machine": "cpu A"}
+                       for seed in (1, 2, 3)]}
     text, numbers = report.report(curves, {}, [])
+    assert "| grpo | 2 | 1 | cpu A | 60.0 | 640 | 1.0 |" in text  # the runs table: seed, steps, machine, step s
     assert numbers["grpo_learning_goal"]["gain"] == 0.05
     assert "gain of at least 5 points over at least 3 seeds, its interval above 0): +7.0, +8.0, +9.0 points" in text
     assert "met." in text and "not met." not in text
@@ -127,7 +143,8 @@ def test_mechanism_shows_which_kept_queries_corrected_a_wrong_answer():
 
 @pytest.mark.slow
 def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
-    command = substituted(documented("python experiments/compare_mgrpo_grpo.py"), {"runs/test_bed": str(tmp_path)})
+    command = substituted(documented("python experiments/compare_mgrpo_grpo.py"),
+                          {"runs/test_bed": str(tmp_path), "docs/results/curves": str(tmp_path / "curves")})
     subprocess.run([*argv(command), "--quick"], check=True, capture_output=True, timeout=1500, cwd=REPO_ROOT)
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert set(results["summary"]) == {"grpo", "mgrpo"}
@@ -139,6 +156,9 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
     assert results["summary"]["grpo"][0]["acc_t1"] == results["summary"]["mgrpo"][0]["acc_t1"]  # step 0: one model
     assert 0 <= results["orchestration"]["mgrpo"]["orchestration"] < 0.5
     assert (tmp_path / "comparison.png").stat().st_size > 0 and "| mgrpo |" in (tmp_path / "comparison.md").read_text()
+    saved = {path.name: runs.load_curve(path) for path in (tmp_path / "curves").iterdir()}
+    assert sorted(saved) == ["grpo_seed1.json", "mgrpo_no_prefix_cache_seed1.json", "mgrpo_seed1.json"]
+    assert saved["mgrpo_seed1.json"]["machine"] == runs.machine() and len(saved["grpo_seed1.json"]["steps"]) == 4
 
 
 def _step(gen_seconds):
@@ -151,10 +171,69 @@ def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
     assert costs["time/gen"] == 1.0 and costs["tokens/layer2_corrections"] == 100.0
 
 
-def test_reuse_logs_skips_only_a_complete_run(tmp_path):
-    _write_log(tmp_path / "mgrpo_seed1.jsonl", [(0, {}), (1, {}), (2, {})])
-    assert compare.run_training("mgrpo", 1, 2, 1, 8, tmp_path, reuse=True) == tmp_path / "mgrpo_seed1.jsonl"
+def _log_of_two_steps(path, **step):
+    _write_log(path, [(0, _val(0.5)), (1, _train(2.0, **{"mgrpo/rollout_tokens": 10.0}, **step)),
+                      (2, _train(3.0, **{"mgrpo/rollout_tokens": 20.0}, **step, **_val(0.6)))])
+
+
+def test_a_saved_curve_keeps_what_the_report_reads_and_drops_the_rest(tmp_path):
+    _log_of_two_steps(tmp_path / "m.jsonl", **{"mgrpo/layer2/kept_ratio": 0.123456789, "timing_s/gen": 1.0,
+                                               "timing_s/agent_loop/generate_sequences/max": 9.0,
+                                               "actor/entropy": 1.0, "response_length/mean": 5.0})
+    run = runs.curve(tmp_path / "m.jsonl") | {"seed": 3, "machine": runs.machine()}
+    runs.save_curve(run, tmp_path / "curves" / "m.json")
+    saved = runs.load_curve(tmp_path / "curves" / "m.json")
+    assert saved["points"] == run["points"] and (saved["seed"], saved["machine"]) == (3, run["machine"])
+    assert saved["steps"][0] == {"mgrpo/rollout_tokens": 10.0, "mgrpo/layer2/kept_ratio": 0.123457,
+                                 "timing_s/gen": 1.0, "timing_s/step": 2.0}
+    assert "cores" in saved["machine"]
+    (tmp_path / "other.json").write_text(json.dumps({"points": []}))
+    with pytest.raises(ValueError, match="other.json: not a saved test-bed curve .*machine, seed, steps"):
+        runs.load_curve(tmp_path / "other.json")
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("trained a run that was complete")
+
+
+def test_reuse_takes_a_complete_saved_curve_or_log_and_trains_otherwise(tmp_path, monkeypatch):
+    out, curves = tmp_path / "logs", tmp_path / "curves"
+    out.mkdir()
+    monkeypatch.setattr(compare, "run_training", _no_training)
+    _log_of_two_steps(out / "mgrpo_seed1.jsonl")  # a complete log from before curves were saved
+    assert compare.train_curve("mgrpo", 1, 2, 1, 8, out, curves, reuse=True)["machine"] == "unknown"
+    runs.save_curve({"seed": 1, "machine": "cpu A", **runs.curve(out / "mgrpo_seed1.jsonl")}, curves / "mgrpo_seed1.json")
+    (out / "mgrpo_seed1.jsonl").unlink()  # another session: its logs are gone, its committed curves are not
+    reused = compare.train_curve("mgrpo", 1, 2, 1, 8, out, curves, reuse=True)
+    assert reused["machine"] == "cpu A" and reused["points"][-1]["tokens"] == 30.0
+    assert compare.saved_curve("mgrpo_seed1", 3, out, curves) is None  # a longer run is not this one
+
+    def trained(method, seed, steps, *args):
+        _log_of_two_steps(out / f"{method}_seed{seed}.jsonl")
+        return out / f"{method}_seed{seed}.jsonl"
+    monkeypatch.setattr(compare, "run_training", trained)
+    curve = compare.train_curve("grpo", 2, 2, 1, 8, out, curves, reuse=True)
+    assert curve["seed"] == 2 and curve["machine"] == runs.machine()
+    assert runs.load_curve(curves / "grpo_seed2.json")["points"] == curve["points"]
+
+
+def test_a_run_of_another_length_in_the_curves_folder_stops_everything_before_training(tmp_path, monkeypatch):
+    curves = tmp_path / "curves"
+    _log_of_two_steps(tmp_path / "grpo_seed1.jsonl")
+    runs.save_curve({"seed": 1, "machine": "cpu A", **runs.curve(tmp_path / "grpo_seed1.jsonl")}, curves / "grpo_seed1.json")
+    before = (curves / "grpo_seed1.json").read_bytes()
+    monkeypatch.setattr(compare, "run_training", _no_training)
+    compare.refuse_other_runs({"grpo_seed1": 2, "mgrpo_seed1": 5}, curves)  # the same length, or none saved
+    monkeypatch.setattr(sys, "argv", ["compare_mgrpo_grpo.py", "--output-dir", str(tmp_path / "logs"),
+                                      "--curves-dir", str(curves), "--quick"])
+    with pytest.raises(SystemExit, match="grpo_seed1.json holds a 2-step run, not the 4-step one planned"):
+        compare.main()
+    assert (curves / "grpo_seed1.json").read_bytes() == before
+
+
+def test_finished_needs_the_last_step_written_whole(tmp_path):
     log = tmp_path / "mgrpo_seed1.jsonl"
+    _write_log(log, [(0, {}), (1, {}), (2, {})])
     assert compare.finished(log, 2) and not compare.finished(log, 3)
     _write_log(log, [(0, {}), (1, {})])
     with open(log, "a") as file:
