@@ -25,21 +25,12 @@ import platform
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_bed_report  # noqa: E402  (sibling scripts' modules, not a package)
 import test_bed_runs  # noqa: E402
-
-
-def finished(log: Path, steps: int) -> bool:
-    """Whether a metric log reached ``steps`` (a run killed while writing leaves a partial last line)."""
-    if not log.is_file():
-        return False
-    try:
-        return any(json.loads(line)["step"] == steps for line in open(log))
-    except json.JSONDecodeError:
-        return False
 
 
 # The test bed: settings under which plain GRPO visibly learns on 2 cores (docs/results.md says why each).
@@ -65,74 +56,82 @@ ABLATIONS = {
 }
 
 
-def run_name(method: str, seed: int, tag: str = "") -> str:
-    """A run's metric log, console log and saved curve are named by this."""
-    return f"{method}{tag}_seed{seed}"
+@dataclass(frozen=True)
+class Run:
+    """One training run: an arm's method and settings, and a seed."""
+    method: str
+    seed: int
+    steps: int
+    val_every: int  # -1: no validation
+    val_samples: int
+    extra: tuple[str, ...] = ()  # the arm's own overrides
+    tag: str = ""  # the arm's part of the run's name
+
+    @property
+    def name(self) -> str:
+        """A run's metric log, console log and saved curve are named by this."""
+        return f"{self.method}{self.tag}_seed{self.seed}"
+
+    def overrides(self) -> list[str]:
+        """``python -m verl_mgrpo.main_mgrpo``'s overrides: the test bed's settings, then the run's."""
+        overrides = [
+            *TEST_BED,
+            f"trainer.total_training_steps={self.steps}",
+            f"trainer.test_freq={self.val_every}",
+            f"trainer.val_before_train={self.val_every > 0}",
+            "trainer.logger=[console,file]",
+            f"trainer.experiment_name={self.name}",
+            "trainer.resume_mode=disable",
+            f"data.val_max_samples={self.val_samples}",
+            f"data.seed={self.seed}",
+            f"actor_rollout_ref.rollout.seed={self.seed}",
+            f"mgrpo.seed={self.seed}",
+            *self.extra,
+        ]
+        if self.method == "grpo":
+            overrides += ["algorithm.adv_estimator=grpo", "mgrpo.num_layers=1"]
+        return overrides
 
 
-def run_training(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path,
-                 extra: tuple[str, ...] = (), tag: str = "") -> Path:
-    """One training run with the test bed's settings and ``extra`` overrides; ``val_every=-1`` skips validation."""
-    name = run_name(method, seed, tag)
-    log = out / f"{name}.jsonl"
-    overrides = [
-        *TEST_BED,
-        f"trainer.total_training_steps={steps}",
-        f"trainer.test_freq={val_every}",
-        f"trainer.val_before_train={val_every > 0}",
-        "trainer.logger=[console,file]",
-        f"trainer.experiment_name={name}",
-        "trainer.resume_mode=disable",
-        f"data.val_max_samples={val_samples}",
-        f"data.seed={seed}",
-        f"actor_rollout_ref.rollout.seed={seed}",
-        f"mgrpo.seed={seed}",
-        *extra,
-    ]
-    if method == "grpo":
-        overrides += ["algorithm.adv_estimator=grpo", "mgrpo.num_layers=1"]
+def run_training(run: Run, out: Path) -> Path:
+    """Train ``run``; its metric log (veRL's file logger) and console log go into ``out``."""
+    log = out / f"{run.name}.jsonl"
     env = {**os.environ, "VERL_FILE_LOGGER_PATH": str(log)}
     started = time.time()
-    with open(out / f"{name}.log", "w") as console:
-        subprocess.run([sys.executable, "-m", "verl_mgrpo.main_mgrpo", *overrides], env=env, check=True,
+    with open(out / f"{run.name}.log", "w") as console:
+        subprocess.run([sys.executable, "-m", "verl_mgrpo.main_mgrpo", *run.overrides()], env=env, check=True,
                        stdout=console, stderr=subprocess.STDOUT, cwd=out)
-    print(f"{name}: {steps} steps in {time.time() - started:.0f} s", flush=True)
+    print(f"{run.name}: {run.steps} steps in {time.time() - started:.0f} s", flush=True)
     return log
 
 
-def saved_curve(name: str, steps: int, out: Path, curves: Path) -> dict | None:
-    """A complete run's curve: its saved curve file in ``curves``, else its complete metric log in ``out`` (a run
-    from before curves were saved: its machine is unknown); None if neither reached ``steps``."""
-    path = curves / f"{name}.json"
-    if path.is_file() and len((curve := test_bed_runs.load_curve(path))["steps"]) == steps:
-        return curve
-    if finished(out / f"{name}.jsonl", steps):
-        return test_bed_runs.curve(out / f"{name}.jsonl") | {"machine": "unknown"}
-    return None
+def refuse_other_runs(planned: list[Run], curves: Path) -> None:
+    """Stop before any training if a saved curve of a planned run's name was trained with other settings (a
+    ``--quick`` run into the committed curves, or another validation size, say): nothing is overwritten."""
+    for run in planned:
+        path = curves / f"{run.name}.json"
+        if path.is_file():
+            saved = test_bed_runs.load_curve(path)["overrides"]
+            if differ := sorted(set(saved) ^ set(run.overrides())):
+                raise SystemExit(f"compare_mgrpo_grpo: {path} was trained with other settings than planned "
+                                 f"({', '.join(differ)}); nothing was trained or overwritten (choose another "
+                                 "--curves-dir, or the settings it holds)")
 
 
-def refuse_other_runs(planned: dict[str, int], curves: Path) -> None:
-    """Stop before any training if a saved curve of a planned run's name holds a run of another length (a
-    ``--quick`` run into the committed curves, say): nothing is overwritten."""
-    for name, steps in planned.items():
-        path = curves / f"{name}.json"
-        if path.is_file() and (saved := len(test_bed_runs.load_curve(path)["steps"])) != steps:
-            raise SystemExit(f"compare_mgrpo_grpo: {path} holds a {saved}-step run, not the {steps}-step one planned; "
-                             "nothing was trained or overwritten (choose another --curves-dir)")
-
-
-def train_curve(method: str, seed: int, steps: int, val_every: int, val_samples: int, out: Path, curves: Path,
-                extra: tuple[str, ...] = (), tag: str = "", reuse: bool = False) -> dict:
-    """A run's curve, trained by ``run_training`` unless ``reuse`` finds it complete; a trained one is saved in
-    ``curves`` with its seed and machine, so a later session on another machine still has it."""
-    name = run_name(method, seed, tag)
-    if reuse and (curve := saved_curve(name, steps, out, curves)):
-        print(f"{name}: reusing its complete run", flush=True)
-        return curve | {"seed": seed}
-    log = run_training(method, seed, steps, val_every, val_samples, out, extra, tag)
-    curve = test_bed_runs.curve(log) | {"seed": seed, "machine": test_bed_runs.machine()}
-    test_bed_runs.save_curve(curve, curves / f"{name}.json")
-    return curve
+def train_curve(run: Run, out: Path, curves: Path, reuse: bool = False, train: bool = True) -> dict | None:
+    """``run``'s curve: its saved one if ``reuse`` finds it, else (if ``train``) trained now by ``run_training`` and
+    saved in ``curves`` with its seed, machine, boot and settings, so a later session on another machine still has it
+    (returned as saved: what this session reports is what a later one reads); None if neither."""
+    path = curves / f"{run.name}.json"
+    if reuse and path.is_file():  # refuse_other_runs checked its settings
+        print(f"{run.name}: reusing {path}", flush=True)
+        return test_bed_runs.load_curve(path)
+    if not train:
+        return None
+    record = {"seed": run.seed, "machine": test_bed_runs.machine(), "boot": test_bed_runs.boot_id(),
+              "overrides": run.overrides()}
+    test_bed_runs.save_curve(test_bed_runs.curve(run_training(run, out)) | record, path)
+    return test_bed_runs.load_curve(path)
 
 
 def arms(args: argparse.Namespace) -> dict[str, tuple]:
@@ -146,9 +145,11 @@ def arms(args: argparse.Namespace) -> dict[str, tuple]:
     return plan
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", type=Path, required=True)
+    parser.add_argument("--output-dir", type=Path, required=True, help="metric and console logs, the tables, the plot")
+    parser.add_argument("--curves-dir", type=Path,
+                        help="where each run's curve is saved and looked for (default: OUTPUT_DIR/curves)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     # ~20 minutes of training for GRPO (the issue's budget) on the machines of 2026-12-03: GRPO ~3.4 s and ~2.5k
     # generated tokens a step, MGRPO ~11 s and ~7.5k (it also generates layer 2's corrections and augmentation
@@ -160,58 +161,71 @@ def main() -> None:
     parser.add_argument("--mgrpo-val-every", type=int, default=24)
     parser.add_argument("--val-samples", type=int, default=200)
     parser.add_argument("--ablations", action="store_true",
-                        help="also MGRPO with each of ABLATIONS (~35 min each and seed)")
+                        help="also MGRPO with each of ABLATIONS (~35 min each and seed on 2026-12-03's machines)")
     # Ablations are read at GRPO's final tokens: validations every 48 steps bracket it and save ~5 minutes an arm.
     parser.add_argument("--ablation-val-every", type=int, default=48)
     parser.add_argument("--quick", action="store_true", help="one short seed of each, for CI")
-    parser.add_argument("--curves-dir", type=Path,
-                        help="where each run's curve is saved and looked for (default: OUTPUT_DIR/curves)")
-    parser.add_argument("--reuse-logs", action="store_true",
-                        help="skip a run whose saved curve or metric log is complete (rebuild the tables)")
-    parser.add_argument("--report-only", action="store_true",
-                        help="train nothing: tables from the complete runs' saved curves and logs")
-    args = parser.parse_args()
-    args.reuse_logs |= args.report_only
+    parser.add_argument("--reuse", "--reuse-logs", dest="reuse", action="store_true",
+                        help="take a run whose curve is saved instead of training it again")
+    parser.add_argument("--report-only", action="store_true", help="train nothing: tables from the saved curves")
+    args = parser.parse_args(argv)
+    if len(set(args.seeds)) != len(args.seeds):
+        parser.error(f"--seeds {' '.join(map(str, args.seeds))}: each seed once (a seed is one run of each arm)")
+    args.reuse |= args.report_only
     if args.quick:
         args.seeds, args.grpo_steps, args.mgrpo_steps = args.seeds[:1], 4, 2
         args.grpo_val_every, args.mgrpo_val_every, args.ablation_val_every, args.val_samples = 2, 1, 1, 16
+    return args
+
+
+UNCACHED = "mgrpo, prefix cache off"
+
+
+def plan_runs(args: argparse.Namespace) -> list[tuple[str, Run]]:
+    """(arm, run) in training order: GRPO and MGRPO seed by seed (a stopped plan leaves whole seeds of both), then
+    the ablations; last, the first seed's MGRPO again for 12 steps with the hf server's prefix cache off (what
+    reusing layer-1 states saves)."""
+    plan, order = arms(args), []
+    for group in (list(plan)[:2], list(plan)[2:]):
+        for seed in args.seeds:
+            for arm in group:
+                method, steps, every, extra, tag = plan[arm]
+                order.append((arm, Run(method, seed, steps, every, args.val_samples, extra, tag)))
+    order.append((UNCACHED, Run("mgrpo", args.seeds[0], min(args.mgrpo_steps, 12), -1, args.val_samples,
+                                ("actor_rollout_ref.rollout.enable_prefix_caching=False",), "_no_prefix_cache")))
+    return order
+
+
+def main() -> None:
+    args = parse_args()
     out = args.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
     curves_dir = (args.curves_dir or out / "curves").resolve()
     started = time.time()
-    plan = arms(args)
-    curves = {arm: [] for arm in plan}
-    # GRPO and MGRPO seed by seed (a stopped run leaves whole seeds of both to reuse), then the ablations
-    order = [(arm, seed) for arms in (list(plan)[:2], list(plan)[2:]) for seed in args.seeds for arm in arms]
-    uncached, uncached_steps = "_no_prefix_cache", min(args.mgrpo_steps, 12)
-    refuse_other_runs({run_name(method, seed, tag): steps for arm, seed in order
-                       for method, steps, _, _, tag in [plan[arm]]}
-                      | {run_name("mgrpo", args.seeds[0], uncached): uncached_steps}, curves_dir)
-    for arm, seed in order:
-        method, steps, every, extra, tag = plan[arm]
-        if args.report_only and not saved_curve(run_name(method, seed, tag), steps, out, curves_dir):
-            print(f"{run_name(method, seed, tag)}: no complete run, left out", flush=True)
+    order = plan_runs(args)
+    refuse_other_runs([run for _, run in order], curves_dir)
+    curves = {arm: [] for arm, _ in order}
+    for arm, run in order:
+        if (curve := train_curve(run, out, curves_dir, reuse=args.reuse, train=not args.report_only)) is None:
+            print(f"{run.name}: no saved curve in {curves_dir}, left out", flush=True)
             continue
-        curves[arm].append(train_curve(method, seed, steps, every, args.val_samples, out, curves_dir, extra, tag,
-                                       reuse=args.reuse_logs))
-    curves = {method: runs for method, runs in curves.items() if runs}
+        curves[arm].append(curve)
+    uncached = curves.pop(UNCACHED)
+    curves = {arm: runs for arm, runs in curves.items() if runs}
     if not curves:
-        raise SystemExit(f"compare_mgrpo_grpo: no complete run in {out} or {curves_dir}")
-    # The same MGRPO run once more with the hf server's prefix cache off: what reusing layer-1 states saves.
+        raise SystemExit(f"compare_mgrpo_grpo: no saved curve in {curves_dir}")
     seed, costs = args.seeds[0], {}
-    if "mgrpo" in curves:
-        costs[f"seed {seed}, cache on"] = test_bed_report.layer_costs(curves["mgrpo"][:1])
-    if not args.report_only or saved_curve(run_name("mgrpo", seed, uncached), uncached_steps, out, curves_dir):
-        costs[f"seed {seed}, cache off"] = test_bed_report.layer_costs([train_curve(
-            "mgrpo", seed, uncached_steps, -1, args.val_samples, out, curves_dir, reuse=args.reuse_logs,
-            extra=("actor_rollout_ref.rollout.enable_prefix_caching=False",), tag=uncached)])
+    if cached := [run for run in curves.get("mgrpo", []) if run["seed"] == seed]:
+        costs[f"seed {seed}, cache on"] = test_bed_report.layer_costs(cached)
+    if uncached:
+        costs[f"seed {seed}, cache off"] = test_bed_report.layer_costs(uncached)
     header = [
         "# The test bed: MGRPO against GRPO on the arithmetic task (generated by experiments/compare_mgrpo_grpo.py)",
         "",
         f"Command: `python experiments/compare_mgrpo_grpo.py {' '.join(sys.argv[1:])}`  ",
         f"Tables made on {platform.platform()}, {os.cpu_count()} cores, no GPU (each run's machine: the runs table); "
-        + ("tables rebuilt from complete runs.  " if args.reuse_logs
-           else f"{(time.time() - started) / 60:.0f} minutes in all.  "),
+        + ("tables from saved curves only.  " if args.report_only else
+           f"{(time.time() - started) / 60:.0f} minutes in all{' (saved curves reused)' if args.reuse else ''}.  "),
         f"Seeds {args.seeds} ({', '.join(f'{m}: {len(r)} complete' for m, r in curves.items())}); "
         f"GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps; settings: "
         + ", ".join(f"`{o}`" for o in TEST_BED) + f"; two-turn validation on {args.val_samples} arith_test problems.",

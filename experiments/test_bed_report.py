@@ -64,52 +64,57 @@ def summarize(curves: dict[str, list[dict]]) -> dict:
     return summary
 
 
-def budget_reader(curves: dict[str, list[dict]], axis: str, baseline: str = "grpo"):
+BASELINE = "grpo"
+
+
+def budget_reader(curves: dict[str, list[dict]], axis: str):
     """run -> the budget on ``axis`` at which to read it, or None. Tokens: the baseline's final tokens (its
     smallest over seeds: one every baseline run reached); steps: the fewest any run made (equal updates: does
     layer 2 change what layer 1 learns per update?); seconds: the final training time of the baseline's run of
-    the same seed, if both ran on one known machine (a machine's speed is part of a run's time)."""
+    the same seed if both ran in one boot of one machine (a machine's speed is part of a run's time)."""
     if axis == "seconds":
-        ends = {run["seed"]: run for run in curves[baseline]}
+        ends = {run["seed"]: run for run in curves[BASELINE]}
 
         def paired(run):
             pair = ends.get(run["seed"])
-            if pair is run or (pair is not None and run["machine"] == pair["machine"] != "unknown"):
+            if pair is run or (pair is not None and run["boot"] is not None and run["boot"] == pair["boot"]):
                 return pair["points"][-1]["seconds"]
             return None
         return paired
-    arms = curves.values() if axis == "step" else [curves[baseline]]
+    arms = curves.values() if axis == "step" else [curves[BASELINE]]
     common = min(run["points"][-1][axis] for runs in arms for run in runs)
     return lambda run: common
 
 
-def at_equal_budgets(curves: dict[str, list[dict]], baseline: str = "grpo") -> dict:
-    """Each method at equal generated tokens, training seconds and steps (``budget_reader``): the mean budget,
-    per seed the interpolated metrics, their mean and interval and the gain over step 0, and for the other
-    methods the difference from the baseline's run of the same seed at the same budget (paired: a seed's
-    validation samples and step-0 model are shared, so the pair's noise partly cancels)."""
+def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
+    """Each method at equal generated tokens, training seconds and steps (``budget_reader``): per seed the
+    interpolated metrics, their mean and interval and the gain over step 0, the mean budget of the runs read, the
+    runs with no budget (no baseline run of their seed in their boot), and for the other methods the difference
+    from the baseline's run of the same seed at the same budget (paired: a seed's validation samples and step-0
+    model are shared, so the pair's noise partly cancels)."""
     table = {}
     for axis in ("tokens", "seconds", "step"):
-        budget = budget_reader(curves, axis, baseline)
+        budget = budget_reader(curves, axis)
         readings = {}  # method -> seed -> (step 0, at the budget)
         for method, runs in curves.items():
             values = {run["seed"]: budget(run) for run in runs}
             ends = {run["seed"]: (run["points"][0], at_budget(run["points"], axis, values[run["seed"]]))
                     for run in runs if values[run["seed"]] is not None}
             readings[method] = {seed: pair for seed, pair in ends.items() if pair[1] is not None}
-            known = [value for value in values.values() if value is not None]
-            row = {"budget": statistics.mean(known) if known else float("nan"), "runs": len(readings[method])}
-            if readings[method]:
+            read = [values[seed] for seed in readings[method]]
+            row = {"budget": statistics.mean(read) if read else None, "runs": len(read),
+                   "unpaired": sum(value is None for value in values.values())}
+            if read:
                 reached = readings[method].values()
                 row |= {key: mean_ci([end[key] for _, end in reached]) for key in METRICS}
                 row |= {f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS}
             table[axis, method] = row
-        for method in [name for name in curves if name != baseline]:
-            pairs = [(end, readings[baseline][seed][1]) for seed, (_, end) in readings[method].items()
-                     if seed in readings[baseline]]
+        for method in [name for name in curves if name != BASELINE]:
+            pairs = [(end, readings[BASELINE][seed][1]) for seed, (_, end) in readings[method].items()
+                     if seed in readings[BASELINE]]
             table[axis, method]["pairs"] = len(pairs)
             if pairs:
-                table[axis, method] |= {f"minus_{baseline}_{key}": mean_ci([end[key] - base[key] for end, base in pairs])
+                table[axis, method] |= {f"minus_baseline_{key}": mean_ci([end[key] - base[key] for end, base in pairs])
                                         for key in METRICS}
     return table
 
@@ -182,11 +187,11 @@ def _pct(value: tuple[float, float]) -> str:
 
 def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[str]) -> tuple[str, dict]:
     """The markdown report and every number in it."""
-    summary, budgets = summarize(curves), at_equal_budgets(curves) if "grpo" in curves else {}
-    goal = learning_goal(curves["grpo"]) if "grpo" in curves else None
+    summary, budgets = summarize(curves), at_equal_budgets(curves) if BASELINE in curves else {}
+    goal = learning_goal(curves[BASELINE]) if BASELINE in curves else None
     numbers = {"summary": summary, "grpo_learning_goal": goal,
                "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
-               "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != "grpo"},
+               "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != BASELINE},
                "orchestration": {m: orchestration([d for r in runs for d in r["steps"]]) for m, runs in curves.items()},
                "layer2_costs": costs}
     lines = [*header, "", "## Curves (mean ± 95 % interval over seeds)", "",
@@ -201,32 +206,36 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
         lines += ["", f"{method}: Acc@t1 gain from step 0 to its last validation, seed by seed: "
                   + ", ".join(f"{100 * g:+.1f}" for g in gains) + f" points (mean {_pct(mean_ci(gains))}) in "
                   + ", ".join(f"{m:.1f}" for m in minutes) + " minutes of training."]
-    lines += ["", "Runs (training seconds depend on the machine a run drew):", "",
-              "| method | seed | steps | machine | median step s | final tokens | training minutes |",
-              "|---|---|---|---|---|---|---|"]
-    lines += [f"| {method} | {run['seed']} | {len(run['steps'])} | {run['machine']} | "
+    lines += ["", "Runs. Training seconds depend on the machine a run drew: the curves' training s above and the goal "
+              "below read each run's own, whatever its machine; equal time below pairs runs of one boot only.", "",
+              "| method | seed | steps | machine | boot | median step s | final tokens | training minutes |",
+              "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {method} | {run['seed']} | {len(run['steps'])} | {run['machine']} | {(run['boot'] or '?')[:8]} | "
               f"{_median(run['steps'], 'timing_s/step'):.1f} | {run['points'][-1]['tokens']:,.0f} | "
               f"{run['points'][-1]['seconds'] / 60:.1f} |" for method, runs in curves.items() for run in runs]
     if goal:
-        lines += ["", f"grpo within {goal['seconds'] / 60:.0f} minutes of training (the issue's first goal: a mean Acc@t1 "
-                  f"gain of at least {100 * goal['gain']:.0f} points over at least 3 seeds, its interval above 0): "
+        lines += ["", f"grpo within {goal['seconds'] / 60:.0f} minutes of training (the issue's first goal: a mean "
+                  f"Acc@t1 gain of at least {100 * goal['gain']:.0f} points over at least 3 seeds, its interval "
+                  "above 0): "
                   + ", ".join(f"{100 * g:+.1f}" for g in goal["gains"]) + f" points, mean {_pct(goal['mean'])}: "
                   + ("met." if goal["met"] else "not met.")]
     lines += ["", "## At equal budgets (interpolated between validations, seed by seed)", "",
-              "Tokens: GRPO's final generated tokens (its smallest over seeds). Training s: each seed's GRPO run's own "
-              "final training time (the mean is shown), read only from runs on that GRPO run's machine. Steps: the "
-              "fewest of any run (equal updates). The last two columns: minus GRPO's run of the same seed at the same "
-              "budget, then mean and interval over the seeds paired.", "",
+              "Tokens: GRPO's final generated tokens (its smallest over seeds). Training s: each seed's GRPO run's "
+              "own final training time (the mean is shown), read only from runs in that GRPO run's boot of its "
+              "machine. Steps: the fewest of any run (equal updates). The last two columns: minus GRPO's run of the "
+              "same seed at the same budget, then mean and interval over the seeds paired.", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
-              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 | Acc@t1 − GRPO's (paired) | Acc@t2 − GRPO's (paired) |",
+              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 | Acc@t1 − GRPO's (paired) "
+              "| Acc@t2 − GRPO's (paired) |",
               "|---|---|---|" + "---|" * (len(METRICS) + 4)]
     for (axis, method), row in budgets.items():
+        if not row["runs"]:
+            why = "no GRPO run of its seeds in its boot" if row["unpaired"] else "not reached"
+            lines.append(f"| {AXES[axis]} | {method} | 0 ({why}) |" + " |" * (len(METRICS) + 4))
+            continue
         budget = (f"GRPO's own time (mean {row['budget']:,.0f} s)" if axis == "seconds"
                   else f"{row['budget']:,.0f} {AXES[axis]}")
-        if not row["runs"]:
-            lines.append(f"| {budget} | {method} | 0 (not reached) |" + " |" * (len(METRICS) + 4))
-            continue
-        paired = [f"{_pct(row[f'minus_grpo_{k}'])} ({row['pairs']})" if row.get("pairs") else ""
+        paired = [f"{_pct(row[f'minus_baseline_{k}'])} ({row['pairs']})" if row.get("pairs") else ""
                   for k in ("acc_t1", "acc_t2")]
         lines.append(f"| {budget} | {method} | {row['runs']} | " + " | ".join(_pct(row[k]) for k in METRICS)
                      + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} | {' | '.join(paired)} |")

@@ -39,37 +39,44 @@ def curve(log: Path) -> dict:
     return {"points": points, "steps": steps}
 
 
-# What the report reads of a training step (mechanism, orchestration, layer_costs): a saved curve keeps only
-# these, to six significant digits (veRL's per-request agent-loop timings alone would triple a file).
+# What the report reads of a training step (mechanism, orchestration, layer_costs, the runs table): a saved curve
+# keeps only these, to six significant digits (veRL's per-request agent-loop timings alone would triple a file).
 STEP_KEYS = ("timing_s/", "mgrpo/")
 SKIPPED_KEYS = ("timing_s/agent_loop/",)
+FIELDS = ("seed", "machine", "boot", "overrides", "points", "steps")
 
 
 def machine() -> str:
-    """The processor a run trains on (its model, clock and cores): training seconds compare only on one."""
-    info = {}
+    """The processor a run trains on, for the reader: two sessions' machines may name the same processor and
+    differ twofold in speed (2026-12-03 and 2026-12-07), so runs pair in training seconds by ``boot_id``."""
+    model = ""
     if os.path.isfile("/proc/cpuinfo"):
-        for line in open("/proc/cpuinfo"):
-            key, _, value = line.partition(":")
-            info.setdefault(key.strip(), value.strip())
-    clock = f", {float(info['cpu MHz']):.0f} MHz" if "cpu MHz" in info else ""
-    return f"{info.get('model name') or platform.processor() or platform.machine()}{clock}, {os.cpu_count()} cores"
+        with open("/proc/cpuinfo") as info:
+            model = next((line.partition(":")[2].strip() for line in info if line.startswith("model name")), "")
+    return f"{model or platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+
+
+def boot_id() -> str | None:
+    """This boot of this machine (Linux's id): the runs of one session share it; another session's machine, or
+    this one rebooted, does not. None where there is none: such runs pair with none in training seconds."""
+    path = Path("/proc/sys/kernel/random/boot_id")
+    return path.read_text().strip() if path.is_file() else None
 
 
 def save_curve(run: dict, path: Path) -> None:
-    """``run`` (a curve with its ``seed`` and ``machine``) without the step metrics the report never reads."""
+    """``run``: a curve with its seed, machine, boot and settings (``FIELDS``); the step metrics the report never
+    reads are left out."""
     def kept(key, value):
         return key.startswith(STEP_KEYS) and not key.startswith(SKIPPED_KEYS) and isinstance(value, (int, float))
 
     steps = [{key: float(f"{value:.6g}") for key, value in data.items() if kept(key, value)} for data in run["steps"]]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(run | {"steps": steps}, separators=(",", ":")) + "\n")
+    path.write_text(json.dumps({key: run[key] for key in FIELDS} | {"steps": steps}, separators=(",", ":")) + "\n")
 
 
 def load_curve(path: Path) -> dict:
     """A curve ``save_curve`` wrote; anything else is an error naming the file."""
     run = json.loads(path.read_text())
-    missing = {"seed", "machine", "points", "steps"} - set(run)
-    if missing:
+    if missing := set(FIELDS) - set(run):
         raise ValueError(f"{path}: not a saved test-bed curve (no {', '.join(sorted(missing))})")
     return run

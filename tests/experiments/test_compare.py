@@ -15,7 +15,7 @@ from tests.readme_commands import REPO_ROOT, argv, documented, substituted
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "experiments"))
 import compare_mgrpo_grpo as compare  # noqa: E402
 import test_bed_report as report  # noqa: E402
-import test_bed_runs as runs  # noqa: E402
+import test_bed_runs as bed_runs  # noqa: E402
 
 VAL = "val-core/arith/two_turn"
 
@@ -36,10 +36,10 @@ def _train(seconds, **data):
 def test_grpo_tokens_are_mean_length_times_rows_and_mgrpo_counts_every_generated_token(tmp_path):
     _write_log(tmp_path / "g.jsonl", [(0, _val(0.5)), (1, _train(2.0, **{"response_length/mean": 10.0})),
                                        (2, _train(3.0, **{"response_length/mean": 20.0}, **_val(0.6)))])
-    grpo = runs.curve(tmp_path / "g.jsonl")
-    assert [(p["tokens"], p["seconds"]) for p in grpo["points"]] == [(0.0, 0.0), (30.0 * runs.ROWS_PER_STEP, 5.0)]
+    grpo = bed_runs.curve(tmp_path / "g.jsonl")
+    assert [(p["tokens"], p["seconds"]) for p in grpo["points"]] == [(0.0, 0.0), (30.0 * bed_runs.ROWS_PER_STEP, 5.0)]
     _write_log(tmp_path / "m.jsonl", [(0, _val(0.5)), (1, _train(4.0, **{"mgrpo/rollout_tokens": 700.0}, **_val(0.7)))])
-    mgrpo = runs.curve(tmp_path / "m.jsonl")
+    mgrpo = bed_runs.curve(tmp_path / "m.jsonl")
     assert [(p["step"], p["tokens"]) for p in mgrpo["points"]] == [(0, 0.0), (1, 700.0)]
     assert [p["acc_t2"] for p in mgrpo["points"]] == pytest.approx([0.6, 0.8])
 
@@ -61,8 +61,8 @@ def test_mean_ci_is_a_student_t_interval():
     assert report.mean_ci([0.4]) == (0.4, 0.0)
 
 
-def _run(seed, *rows, machine="cpu A"):
-    return {"seed": seed, "machine": machine, "points": _points(*rows)}
+def _run(seed, *rows, boot="boot A"):
+    return {"seed": seed, "machine": "cpu", "boot": boot, "points": _points(*rows), "steps": [_layer2_step(1.0, 0.5)]}
 
 
 def test_equal_budgets_compare_each_seed_at_the_baselines_final_tokens_and_skip_runs_short_of_it():
@@ -74,7 +74,7 @@ def test_equal_budgets_compare_each_seed_at_the_baselines_final_tokens_and_skip_
     assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
     # paired: MGRPO seed 1 (0.7) minus GRPO seed 1 (0.6) at 100 tokens; seed 2 never reached them
     assert table["tokens", "mgrpo"]["pairs"] == 1
-    assert table["tokens", "mgrpo"]["minus_grpo_acc_t1"] == pytest.approx((0.1, 0.0))
+    assert table["tokens", "mgrpo"]["minus_baseline_acc_t1"] == pytest.approx((0.1, 0.0))
     # equal updates: the fewest steps of any arm (GRPO validates to step 2 here, MGRPO only to step 1)
     longer = [_run(1, (0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.8))]
     table = report.at_equal_budgets({"grpo": longer, "mgrpo": mgrpo})
@@ -82,26 +82,29 @@ def test_equal_budgets_compare_each_seed_at_the_baselines_final_tokens_and_skip_
     assert table["step", "grpo"]["acc_t1"][0] == pytest.approx(0.6)
 
 
-def test_equal_time_reads_each_seed_at_its_own_grpo_runs_time_on_the_same_machine_only():
-    grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6)), _run(2, (0, 0, 0.5), (100, 40, 0.7), machine="cpu B"),
-            _run(3, (0, 0, 0.5), (100, 10, 0.6), machine="unknown")]
+def test_equal_time_reads_each_seed_at_its_own_grpo_runs_time_in_the_same_boot_only():
+    grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6)), _run(2, (0, 0, 0.5), (100, 40, 0.7), boot="boot B"),
+            _run(3, (0, 0, 0.5), (100, 10, 0.6), boot=None)]
     mgrpo = [_run(1, (0, 0, 0.5), (200, 40, 0.9)),  # read at 10 s: 0.6
-             _run(2, (0, 0, 0.5), (200, 80, 0.9), machine="cpu B"),  # read at 40 s, not at seed 1's 10: 0.7
-             _run(3, (0, 0, 0.5), (200, 40, 0.9), machine="unknown")]  # an unknown machine pairs with none
+             _run(2, (0, 0, 0.5), (200, 80, 0.9), boot="boot B"),  # read at 40 s, not at seed 1's 10: 0.7
+             _run(3, (0, 0, 0.5), (200, 40, 0.9), boot=None)]  # no boot id: pairs with none
     table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
     row = table["seconds", "mgrpo"]
-    assert row["runs"] == row["pairs"] == 2 and row["budget"] == pytest.approx(25)
-    assert row["acc_t1"][0] == pytest.approx(0.65) and row["minus_grpo_acc_t1"][0] == pytest.approx(0.0)
+    assert row["runs"] == row["pairs"] == 2 and row["unpaired"] == 1 and row["budget"] == pytest.approx(25)
+    assert row["acc_t1"][0] == pytest.approx(0.65) and row["minus_baseline_acc_t1"][0] == pytest.approx(0.0)
     assert table["seconds", "grpo"]["runs"] == 3  # GRPO at its own end, whatever its machine
-    faster = [{**mgrpo[1], "machine": "cpu A"}]  # seed 2 again, on seed 2's GRPO run's machine no longer
-    assert report.at_equal_budgets({"grpo": grpo, "mgrpo": faster})["seconds", "mgrpo"]["runs"] == 0
+    elsewhere = [{**mgrpo[1], "boot": "boot A"}]  # seed 2 again, in another boot than seed 2's GRPO run
+    row = report.at_equal_budgets({"grpo": grpo, "mgrpo": elsewhere})["seconds", "mgrpo"]
+    assert (row["runs"], row["unpaired"], row["budget"]) == (0, 1, None)
+    text, _ = report.report({"grpo": grpo, "mgrpo": elsewhere}, {}, [])
+    assert "| training s | mgrpo | 0 (no GRPO run of its seeds in its boot) |" in text
 
 
 def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
-    runs = [{"points": _points((0, 0, 0.60), (10, 600, 0.70), (20, 1800, 0.90))},  # 0.80 at 1200 s, not 0.90
+    seeds = [{"points": _points((0, 0, 0.60), (10, 600, 0.70), (20, 1800, 0.90))},  # 0.80 at 1200 s, not 0.90
             {"points": _points((0, 0, 0.60), (10, 1000, 0.68))},  # its last validation, inside the limit
             {"points": _points((0, 0, 0.62), (10, 1200, 0.71))}]
-    goal = report.learning_goal(runs)
+    goal = report.learning_goal(seeds)
     assert goal["gains"] == pytest.approx([0.20, 0.08, 0.09])
     assert not goal["met"]  # mean 0.123 but the spread is wide: half-width 4.303 * 0.067 / sqrt(3) = 0.166
     steady = [{"points": _points((0, 0, 0.60), (10, 1000, 0.60 + gain))} for gain in (0.08, 0.09, 0.10)]
@@ -115,10 +118,11 @@ def test_the_report_states_the_goal_it_checked(tmp_path):
         _write_log(tmp_path / f"grpo_seed{seed}.jsonl",
                    [(0, _val(0.5)), (1, _train(60.0, **{"response_length/mean": 10.0, "timing_s/gen": 30.0},
                                                     **_val(0.56 + seed / 100)))])
-    curves = {"grpo": [runs.curve(tmp_path / f"grpo_seed{seed}.jsonl") | {"seed": seed, "machine": "cpu A"}
+    curves = {"grpo": [bed_runs.curve(tmp_path / f"grpo_seed{seed}.jsonl") | {"seed": seed, "machine": "cpu A",
+                                                                              "boot": "2e259aeb-b00f"}
                        for seed in (1, 2, 3)]}
     text, numbers = report.report(curves, {}, [])
-    assert "| grpo | 2 | 1 | cpu A | 60.0 | 640 | 1.0 |" in text  # the runs table: seed, steps, machine, step s
+    assert "| grpo | 2 | 1 | cpu A | 2e259aeb | 60.0 | 640 | 1.0 |" in text  # the runs table
     assert numbers["grpo_learning_goal"]["gain"] == 0.05
     assert "gain of at least 5 points over at least 3 seeds, its interval above 0): +7.0, +8.0, +9.0 points" in text
     assert "met." in text and "not met." not in text
@@ -144,7 +148,7 @@ def test_mechanism_shows_which_kept_queries_corrected_a_wrong_answer():
 @pytest.mark.slow
 def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
     command = substituted(documented("python experiments/compare_mgrpo_grpo.py"),
-                          {"runs/test_bed": str(tmp_path), "docs/results/curves": str(tmp_path / "curves")})
+                          {"runs/test_bed": str(tmp_path), "docs/results/curves": str(tmp_path / "saved")})
     subprocess.run([*argv(command), "--quick"], check=True, capture_output=True, timeout=1500, cwd=REPO_ROOT)
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert set(results["summary"]) == {"grpo", "mgrpo"}
@@ -156,9 +160,17 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
     assert results["summary"]["grpo"][0]["acc_t1"] == results["summary"]["mgrpo"][0]["acc_t1"]  # step 0: one model
     assert 0 <= results["orchestration"]["mgrpo"]["orchestration"] < 0.5
     assert (tmp_path / "comparison.png").stat().st_size > 0 and "| mgrpo |" in (tmp_path / "comparison.md").read_text()
-    saved = {path.name: runs.load_curve(path) for path in (tmp_path / "curves").iterdir()}
+    saved = {path.name: bed_runs.load_curve(path) for path in (tmp_path / "saved").iterdir()}
     assert sorted(saved) == ["grpo_seed1.json", "mgrpo_no_prefix_cache_seed1.json", "mgrpo_seed1.json"]
-    assert saved["mgrpo_seed1.json"]["machine"] == runs.machine() and len(saved["grpo_seed1.json"]["steps"]) == 4
+    assert saved["mgrpo_seed1.json"]["boot"] == bed_runs.boot_id() and len(saved["grpo_seed1.json"]["steps"]) == 4
+    # the tables again from the saved curves alone, nothing trained: the same numbers
+    (tmp_path / "comparison.json").rename(tmp_path / "trained.json")
+    for log in tmp_path.glob("*.jsonl"):
+        log.unlink()
+    subprocess.run([*argv(command), "--quick", "--report-only"], check=True, capture_output=True, timeout=300,
+                   cwd=REPO_ROOT)
+    again = json.loads((tmp_path / "comparison.json").read_text())
+    assert again["equal_budgets"] == results["equal_budgets"] and again["layer2_costs"] == results["layer2_costs"]
 
 
 def _step(gen_seconds):
@@ -176,69 +188,89 @@ def _log_of_two_steps(path, **step):
                       (2, _train(3.0, **{"mgrpo/rollout_tokens": 20.0}, **step, **_val(0.6)))])
 
 
-def test_a_saved_curve_keeps_what_the_report_reads_and_drops_the_rest(tmp_path):
-    _log_of_two_steps(tmp_path / "m.jsonl", **{"mgrpo/layer2/kept_ratio": 0.123456789, "timing_s/gen": 1.0,
-                                               "timing_s/agent_loop/generate_sequences/max": 9.0,
-                                               "actor/entropy": 1.0, "response_length/mean": 5.0})
-    run = runs.curve(tmp_path / "m.jsonl") | {"seed": 3, "machine": runs.machine()}
-    runs.save_curve(run, tmp_path / "curves" / "m.json")
-    saved = runs.load_curve(tmp_path / "curves" / "m.json")
-    assert saved["points"] == run["points"] and (saved["seed"], saved["machine"]) == (3, run["machine"])
-    assert saved["steps"][0] == {"mgrpo/rollout_tokens": 10.0, "mgrpo/layer2/kept_ratio": 0.123457,
-                                 "timing_s/gen": 1.0, "timing_s/step": 2.0}
-    assert "cores" in saved["machine"]
+def _layer2_step(seconds, kept):
+    return _train(seconds, **{
+        "mgrpo/rollout_tokens": 100.0, "mgrpo/layer1/samples": 64, "mgrpo/layer2/i2c": 0.1,
+        "mgrpo/layer2/correction_acc": 0.4, "mgrpo/layer2/correction_tokens": 600.0, "mgrpo/layer2/kept_ratio": kept,
+        "mgrpo/layer2/mixed_groups": 0.3333333333, "timing_s/gen": 1.0, "timing_s/gen_layer2": 2.0,
+        "timing_s/gen_layer2/correction": 0.7, "timing_s/update_actor": 0.5, "actor/entropy": 1.0,
+        "timing_s/agent_loop/generate_sequences/max": 9.0, "response_length/mean": 5.0})
+
+
+def test_a_saved_curve_reports_what_the_run_did_and_keeps_little_else(tmp_path):
+    _write_log(tmp_path / "m.jsonl", [(0, _val(0.5)), (1, _layer2_step(4.0, 0.5)), (2, _layer2_step(5.0, 0.25)),
+                                       (3, _layer2_step(6.0, 0.75) | _val(0.6))])
+    run = bed_runs.curve(tmp_path / "m.jsonl") | {"seed": 1, "machine": "cpu", "boot": "b", "overrides": ["x=1"]}
+    grpo = bed_runs.curve(tmp_path / "m.jsonl") | {"seed": 1, "machine": "cpu", "boot": "b", "overrides": ["x=2"]}
+    bed_runs.save_curve(run, tmp_path / "curves" / "m.json")
+    saved = bed_runs.load_curve(tmp_path / "curves" / "m.json")
+    text, _ = report.report({"grpo": [grpo], "mgrpo": [run]}, {"c": report.layer_costs([run])}, [])
+    assert "| 1/3 | nan | nan | 0.333 | nan | nan | 0.5 | 0.25 |" in text  # the step metrics reached the tables
+    assert report.report({"grpo": [grpo], "mgrpo": [saved]}, {"c": report.layer_costs([saved])}, [])[0] == text
+    assert not {"actor/entropy", "timing_s/agent_loop/generate_sequences/max"} & set(saved["steps"][0])
+    assert saved["steps"][0]["mgrpo/layer2/mixed_groups"] == 0.333333  # six significant digits
     (tmp_path / "other.json").write_text(json.dumps({"points": []}))
-    with pytest.raises(ValueError, match="other.json: not a saved test-bed curve .*machine, seed, steps"):
-        runs.load_curve(tmp_path / "other.json")
+    with pytest.raises(ValueError, match="other.json: not a saved test-bed curve .*boot, machine, overrides, seed"):
+        bed_runs.load_curve(tmp_path / "other.json")
 
 
 def _no_training(*args, **kwargs):
-    raise AssertionError("trained a run that was complete")
+    raise AssertionError("trained a run whose curve was saved")
 
 
-def test_reuse_takes_a_complete_saved_curve_or_log_and_trains_otherwise(tmp_path, monkeypatch):
+def _trains_two_steps(run, out):
+    _write_log(out / f"{run.name}.jsonl", [(0, _val(0.5)), (1, _layer2_step(2.0, 0.5)),
+                                           (2, _layer2_step(3.0, 0.5) | _val(0.6))])
+    return out / f"{run.name}.jsonl"
+
+
+def test_a_trained_run_is_saved_with_its_seed_machine_boot_and_settings_and_reused_as_saved(tmp_path, monkeypatch):
     out, curves = tmp_path / "logs", tmp_path / "curves"
     out.mkdir()
+    run = compare.Run("mgrpo", 2, 2, 1, 8)
+    assert compare.train_curve(run, out, curves, reuse=True, train=False) is None  # --report-only: nothing saved
+    monkeypatch.setattr(compare, "run_training", _trains_two_steps)
+    trained = compare.train_curve(run, out, curves, reuse=True)
+    assert trained == bed_runs.load_curve(curves / "mgrpo_seed2.json")  # what this session reports is what is saved
+    assert (trained["seed"], trained["boot"], trained["overrides"]) == (2, bed_runs.boot_id(), run.overrides())
+    assert "data.seed=2" in run.overrides() and "trainer.total_training_steps=2" in run.overrides()
+    (out / "mgrpo_seed2.jsonl").unlink()  # another session: its logs are gone, its committed curves are not
     monkeypatch.setattr(compare, "run_training", _no_training)
-    _log_of_two_steps(out / "mgrpo_seed1.jsonl")  # a complete log from before curves were saved
-    assert compare.train_curve("mgrpo", 1, 2, 1, 8, out, curves, reuse=True)["machine"] == "unknown"
-    runs.save_curve({"seed": 1, "machine": "cpu A", **runs.curve(out / "mgrpo_seed1.jsonl")}, curves / "mgrpo_seed1.json")
-    (out / "mgrpo_seed1.jsonl").unlink()  # another session: its logs are gone, its committed curves are not
-    reused = compare.train_curve("mgrpo", 1, 2, 1, 8, out, curves, reuse=True)
-    assert reused["machine"] == "cpu A" and reused["points"][-1]["tokens"] == 30.0
-    assert compare.saved_curve("mgrpo_seed1", 3, out, curves) is None  # a longer run is not this one
-
-    def trained(method, seed, steps, *args):
-        _log_of_two_steps(out / f"{method}_seed{seed}.jsonl")
-        return out / f"{method}_seed{seed}.jsonl"
-    monkeypatch.setattr(compare, "run_training", trained)
-    curve = compare.train_curve("grpo", 2, 2, 1, 8, out, curves, reuse=True)
-    assert curve["seed"] == 2 and curve["machine"] == runs.machine()
-    assert runs.load_curve(curves / "grpo_seed2.json")["points"] == curve["points"]
+    assert compare.train_curve(run, out, curves, reuse=True) == trained
+    monkeypatch.setattr(compare, "run_training", _trains_two_steps)  # without --reuse, trained again
+    assert compare.train_curve(run, out, curves)["points"] == trained["points"]
 
 
-def test_a_run_of_another_length_in_the_curves_folder_stops_everything_before_training(tmp_path, monkeypatch):
+def test_a_saved_run_with_other_settings_stops_everything_before_training(tmp_path, monkeypatch):
     curves = tmp_path / "curves"
-    _log_of_two_steps(tmp_path / "grpo_seed1.jsonl")
-    runs.save_curve({"seed": 1, "machine": "cpu A", **runs.curve(tmp_path / "grpo_seed1.jsonl")}, curves / "grpo_seed1.json")
+    monkeypatch.setattr(compare, "run_training", _trains_two_steps)
+    (tmp_path / "logs").mkdir()
+    compare.train_curve(compare.Run("grpo", 1, 380, 76, 200), tmp_path / "logs", curves)
     before = (curves / "grpo_seed1.json").read_bytes()
+    compare.refuse_other_runs([compare.Run("grpo", 1, 380, 76, 200), compare.Run("mgrpo", 1, 4, 2, 16)], curves)
+    with pytest.raises(SystemExit, match=r"grpo_seed1.json was trained with other settings than planned "
+                                         r"\(data.val_max_samples=16, data.val_max_samples=200"):
+        compare.refuse_other_runs([compare.Run("grpo", 1, 380, 76, 16)], curves)
     monkeypatch.setattr(compare, "run_training", _no_training)
-    compare.refuse_other_runs({"grpo_seed1": 2, "mgrpo_seed1": 5}, curves)  # the same length, or none saved
     monkeypatch.setattr(sys, "argv", ["compare_mgrpo_grpo.py", "--output-dir", str(tmp_path / "logs"),
                                       "--curves-dir", str(curves), "--quick"])
-    with pytest.raises(SystemExit, match="grpo_seed1.json holds a 2-step run, not the 4-step one planned"):
+    with pytest.raises(SystemExit, match="trainer.total_training_steps=380, trainer.total_training_steps=4"):
         compare.main()
     assert (curves / "grpo_seed1.json").read_bytes() == before
 
 
-def test_finished_needs_the_last_step_written_whole(tmp_path):
-    log = tmp_path / "mgrpo_seed1.jsonl"
-    _write_log(log, [(0, {}), (1, {}), (2, {})])
-    assert compare.finished(log, 2) and not compare.finished(log, 3)
-    _write_log(log, [(0, {}), (1, {})])
-    with open(log, "a") as file:
-        file.write('{"step": 2, "da')  # killed while writing its last step
-    assert not compare.finished(log, 2)
+def test_each_seed_is_named_once():
+    with pytest.raises(SystemExit):
+        compare.parse_args(["--output-dir", "x", "--seeds", "1", "1"])
+    assert compare.parse_args(["--output-dir", "x", "--seeds", "2", "1"]).seeds == [2, 1]
+
+
+def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_ablations_then_the_uncached_run():
+    args = compare.parse_args(["--output-dir", "x", "--seeds", "1", "2", "--ablations"])
+    names = [run.name for _, run in compare.plan_runs(args)]
+    assert names[:4] == ["grpo_seed1", "mgrpo_seed1", "grpo_seed2", "mgrpo_seed2"]
+    assert names[4:6] == ["mgrpo_augmentn4_seed1", "mgrpo_layerweight05_seed1"]
+    assert names[-1] == "mgrpo_no_prefix_cache_seed1" and len(names) == 4 + 2 * len(compare.ABLATIONS) + 1
 
 
 def test_ablation_arms_are_mgrpo_with_their_own_validation_period_and_run_names():
