@@ -7,7 +7,7 @@ time; what layer 2 learns from; what it costs.
 From the embedded default model, trains plain GRPO (veRL's own loop) and MGRPO with the same settings and
 seeds through ``python -m verl_mgrpo.main_mgrpo`` on CPU (``TEST_BED`` below: why each setting), validating
 two-turn on arith_test (guide mode, sampled at temperature 0.7, 4 samples per problem) along the way. GRPO
-trains ~20 minutes on the machines of 2026-12-03 (~45 on 2026-12-07's); MGRPO's curve spans GRPO's final
+trains ~20 minutes on the machines of 2026-12-03 (~37 on 2026-12-07's); MGRPO's curve spans GRPO's final
 training time and its final generated tokens (every token counts: layer 1, layer-2 corrections and
 augmentation samples). The first seed's MGRPO run is repeated for 12 steps with the ``hf`` server's prefix
 cache off, to measure what reusing layer-1 states saves. Writes ``comparison.md`` (tables:
@@ -154,7 +154,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # ~20 minutes of training for GRPO (the issue's budget) on the machines of 2026-12-03: GRPO ~3.4 s and ~2.5k
     # generated tokens a step, MGRPO ~11 s and ~7.5k (it also generates layer 2's corrections and augmentation
     # samples), so MGRPO's curve spans both GRPO's final training time and GRPO's final generated tokens. Step
-    # times scale with the machine a session draws (GRPO ~7 s on 2026-12-07's); token counts do not.
+    # times scale with the machine a session draws (GRPO ~5.8 s on 2026-12-07's); token counts do not.
     parser.add_argument("--grpo-steps", type=int, default=380)
     parser.add_argument("--mgrpo-steps", type=int, default=144)
     parser.add_argument("--grpo-val-every", type=int, default=76)
