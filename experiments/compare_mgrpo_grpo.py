@@ -1,7 +1,7 @@
 """The test bed: MGRPO against plain GRPO on the arithmetic task, at equal generated tokens and equal training
 time; what layer 2 learns from; what it costs.
 
-    python experiments/compare_mgrpo_grpo.py --output-dir runs/test_bed --curves-dir docs/results/curves --reuse-logs
+    python experiments/compare_mgrpo_grpo.py --output-dir runs/test_bed --curves-dir docs/results/curves --reuse
     python experiments/compare_mgrpo_grpo.py --output-dir /tmp/quick --quick  # one short seed each (CI)
 
 From the embedded default model, trains plain GRPO (veRL's own loop) and MGRPO with the same settings and
@@ -14,7 +14,7 @@ cache off, to measure what reusing layer-1 states saves. Writes ``comparison.md`
 experiments/test_bed_report.py), ``comparison.png`` (the five two-turn numbers against tokens and against
 training seconds, mean and 95 % interval over seeds) and ``comparison.json`` (every number) into the output
 directory, and each finished run's curve with its seed and machine into ``--curves-dir``
-(experiments/test_bed_runs.py): committed, they let ``--reuse-logs`` go on in a later session, on another
+(experiments/test_bed_runs.py): committed, they let ``--reuse`` go on in a later session, on another
 machine, where this one stopped.
 """
 

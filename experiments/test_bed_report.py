@@ -4,7 +4,7 @@
 Methods are compared at equal budgets by interpolating each run's curve linearly between validations (never
 extrapolating), seed by seed; intervals are 95 % Student-t intervals over seeds. Training seconds depend on the
 machine a run drew (a session's machine need not be the last one's), so equal time is read pair by pair: each
-seed's run against the baseline's run of that seed on the same machine.
+seed's run against the baseline's run of that seed in the same boot of one machine.
 """
 
 import math
