@@ -72,6 +72,10 @@ class Run:
         """A run's metric log, console log and saved curve are named by this."""
         return f"{self.method}{self.tag}_seed{self.seed}"
 
+    def curve_path(self, curves: Path) -> Path:
+        """Where the run's curve is saved and looked for in the folder ``curves``."""
+        return curves / f"{self.name}.json"
+
     def overrides(self) -> list[str]:
         """``python -m verl_mgrpo.main_mgrpo``'s overrides: the test bed's settings, then the run's."""
         overrides = [
@@ -109,7 +113,7 @@ def refuse_other_runs(planned: list[Run], curves: Path) -> None:
     """Stop before any training if a saved curve of a planned run's name was trained with other settings (a
     ``--quick`` run into the committed curves, or another validation size, say): nothing is overwritten."""
     for run in planned:
-        path = curves / f"{run.name}.json"
+        path = run.curve_path(curves)
         if path.is_file():
             saved = test_bed_runs.load_curve(path)["overrides"]
             if differ := sorted(set(saved) ^ set(run.overrides())):
@@ -122,7 +126,7 @@ def train_curve(run: Run, out: Path, curves: Path, reuse: bool = False, train: b
     """``run``'s curve: its saved one if ``reuse`` finds it, else (if ``train``) trained now by ``run_training`` and
     saved in ``curves`` with its seed, machine, boot and settings, so a later session on another machine still has it
     (returned as saved: what this session reports is what a later one reads); None if neither."""
-    path = curves / f"{run.name}.json"
+    path = run.curve_path(curves)
     if reuse and path.is_file():  # refuse_other_runs checked its settings
         print(f"{run.name}: reusing {path}", flush=True)
         return test_bed_runs.load_curve(path)

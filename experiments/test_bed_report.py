@@ -86,12 +86,19 @@ def budget_reader(curves: dict[str, list[dict]], axis: str):
     return lambda run: common
 
 
+def references(method: str, methods) -> list[str]:
+    """The arms ``method`` is paired against: the baseline (GRPO) for every other arm, and MGRPO too for its
+    ablations (arms named "mgrpo <change>"): does the change help MGRPO, and does it beat GRPO."""
+    return [ref for ref in (BASELINE, "mgrpo") if ref in methods and ref != method
+            and (ref == BASELINE or method.startswith(ref + " "))]
+
+
 def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
     """Each method at equal generated tokens, training seconds and steps (``budget_reader``): per seed the
     interpolated metrics, their mean and interval and the gain over step 0, the mean budget of the runs read, the
-    runs with no budget (no baseline run of their seed in their boot), and for the other methods the difference
-    from the baseline's run of the same seed at the same budget (paired: a seed's validation samples and step-0
-    model are shared, so the pair's noise partly cancels)."""
+    runs with no budget (no baseline run of their seed in their boot), and under ``paired`` the difference from
+    each reference arm's run of the same seed at the same budget (``references``; paired: a seed's validation
+    samples and step-0 model are shared, so the pair's noise partly cancels)."""
     table = {}
     for axis in ("tokens", "seconds", "step"):
         budget = budget_reader(curves, axis)
@@ -103,19 +110,18 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
             readings[method] = {seed: pair for seed, pair in ends.items() if pair[1] is not None}
             read = [values[seed] for seed in readings[method]]
             row = {"budget": statistics.mean(read) if read else None, "runs": len(read),
-                   "unpaired": sum(value is None for value in values.values())}
+                   "unpaired": sum(value is None for value in values.values()), "paired": {}}
             if read:
                 reached = readings[method].values()
                 row |= {key: mean_ci([end[key] for _, end in reached]) for key in METRICS}
                 row |= {f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS}
             table[axis, method] = row
-        for method in [name for name in curves if name != BASELINE]:
-            pairs = [(end, readings[BASELINE][seed][1]) for seed, (_, end) in readings[method].items()
-                     if seed in readings[BASELINE]]
-            table[axis, method]["pairs"] = len(pairs)
-            if pairs:
-                table[axis, method] |= {f"minus_baseline_{key}": mean_ci([end[key] - base[key] for end, base in pairs])
-                                        for key in METRICS}
+        for method in curves:
+            for ref in references(method, curves):
+                pairs = [(end, readings[ref][seed][1]) for seed, (_, end) in readings[method].items()
+                         if seed in readings[ref]]
+                table[axis, method]["paired"][ref] = {"pairs": len(pairs)} | (
+                    {key: mean_ci([end[key] - other[key] for end, other in pairs]) for key in METRICS} if pairs else {})
     return table
 
 
@@ -185,6 +191,11 @@ def _pct(value: tuple[float, float]) -> str:
     return f"{100 * value[0]:.1f} ± {100 * value[1]:.1f}"
 
 
+def _budget(axis: str, row: dict) -> str:
+    return (f"GRPO's own time (mean {row['budget']:,.0f} s)" if axis == "seconds"
+            else f"{row['budget']:,.0f} {AXES[axis]}")
+
+
 def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[str]) -> tuple[str, dict]:
     """The markdown report and every number in it."""
     summary, budgets = summarize(curves), at_equal_budgets(curves) if BASELINE in curves else {}
@@ -222,23 +233,25 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
     lines += ["", "## At equal budgets (interpolated between validations, seed by seed)", "",
               "Tokens: GRPO's final generated tokens (its smallest over seeds). Training s: each seed's GRPO run's "
               "own final training time (the mean is shown), read only from runs in that GRPO run's boot of its "
-              "machine. Steps: the fewest of any run (equal updates). The last two columns: minus GRPO's run of the "
-              "same seed at the same budget, then mean and interval over the seeds paired.", "",
+              "machine. Steps: the fewest of any run (equal updates).", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
-              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 | Acc@t1 − GRPO's (paired) "
-              "| Acc@t2 − GRPO's (paired) |",
-              "|---|---|---|" + "---|" * (len(METRICS) + 4)]
+              + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |",
+              "|---|---|---|" + "---|" * (len(METRICS) + 2)]
     for (axis, method), row in budgets.items():
         if not row["runs"]:
             why = "no GRPO run of its seeds in its boot" if row["unpaired"] else "not reached"
-            lines.append(f"| {AXES[axis]} | {method} | 0 ({why}) |" + " |" * (len(METRICS) + 4))
+            lines.append(f"| {AXES[axis]} | {method} | 0 ({why}) |" + " |" * (len(METRICS) + 2))
             continue
-        budget = (f"GRPO's own time (mean {row['budget']:,.0f} s)" if axis == "seconds"
-                  else f"{row['budget']:,.0f} {AXES[axis]}")
-        paired = [f"{_pct(row[f'minus_baseline_{k}'])} ({row['pairs']})" if row.get("pairs") else ""
-                  for k in ("acc_t1", "acc_t2")]
-        lines.append(f"| {budget} | {method} | {row['runs']} | " + " | ".join(_pct(row[k]) for k in METRICS)
-                     + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} | {' | '.join(paired)} |")
+        lines.append(f"| {_budget(axis, row)} | {method} | {row['runs']} | " + " | ".join(_pct(row[k]) for k in METRICS)
+                     + f" | {_pct(row['gain_acc_t1'])} | {_pct(row['gain_acc_t2'])} |")
+    lines += ["", "## Paired differences at equal budgets (points; mean ± 95 % interval over the seeds paired)", "",
+              "Each run minus the reference arm's run of the same seed at the same budget (GRPO for every arm, MGRPO "
+              "for its ablations): a seed's step-0 model and validation samples are shared, so part of their noise cancels.",
+              "", "| budget | method | minus | pairs | " + " | ".join(TITLES[k] for k in METRICS) + " |",
+              "|---|---|---|---|" + "---|" * len(METRICS)]
+    lines += [f"| {_budget(axis, row)} | {method} | {ref} | {diff['pairs']} | "
+              + " | ".join(_pct(diff[k]) for k in METRICS) + " |"
+              for (axis, method), row in budgets.items() for ref, diff in row["paired"].items() if diff["pairs"]]
     for method, rows in numbers["mechanism"].items():
         lines += ["", f"## What layer 2 learns from ({method}; medians over steps and seeds, by third of training)", "",
                   "| part | " + " | ".join(key.removeprefix("mgrpo/") for key in MECHANISM) + " |",

@@ -73,8 +73,9 @@ def test_equal_budgets_compare_each_seed_at_the_baselines_final_tokens_and_skip_
     assert table["tokens", "grpo"]["acc_t1"][0] == pytest.approx((0.6 + 0.5 + 0.3 * 100 / 120) / 2)
     assert table["tokens", "mgrpo"]["runs"] == 1 and table["tokens", "mgrpo"]["acc_t1"][0] == pytest.approx(0.7)
     # paired: MGRPO seed 1 (0.7) minus GRPO seed 1 (0.6) at 100 tokens; seed 2 never reached them
-    assert table["tokens", "mgrpo"]["pairs"] == 1
-    assert table["tokens", "mgrpo"]["minus_baseline_acc_t1"] == pytest.approx((0.1, 0.0))
+    assert table["tokens", "mgrpo"]["paired"]["grpo"]["pairs"] == 1
+    assert table["tokens", "mgrpo"]["paired"]["grpo"]["acc_t1"] == pytest.approx((0.1, 0.0))
+    assert table["tokens", "grpo"]["paired"] == {}
     # equal updates: the fewest steps of any arm (GRPO validates to step 2 here, MGRPO only to step 1)
     longer = [_run(1, (0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.8))]
     table = report.at_equal_budgets({"grpo": longer, "mgrpo": mgrpo})
@@ -90,14 +91,29 @@ def test_equal_time_reads_each_seed_at_its_own_grpo_runs_time_in_the_same_boot_o
              _run(3, (0, 0, 0.5), (200, 40, 0.9), boot=None)]  # no boot id: pairs with none
     table = report.at_equal_budgets({"grpo": grpo, "mgrpo": mgrpo})
     row = table["seconds", "mgrpo"]
-    assert row["runs"] == row["pairs"] == 2 and row["unpaired"] == 1 and row["budget"] == pytest.approx(25)
-    assert row["acc_t1"][0] == pytest.approx(0.65) and row["minus_baseline_acc_t1"][0] == pytest.approx(0.0)
+    assert row["runs"] == row["paired"]["grpo"]["pairs"] == 2 and row["unpaired"] == 1
+    assert row["budget"] == pytest.approx(25)
+    assert row["acc_t1"][0] == pytest.approx(0.65) and row["paired"]["grpo"]["acc_t1"][0] == pytest.approx(0.0)
     assert table["seconds", "grpo"]["runs"] == 3  # GRPO at its own end, whatever its machine
     elsewhere = [{**mgrpo[1], "boot": "boot A"}]  # seed 2 again, in another boot than seed 2's GRPO run
     row = report.at_equal_budgets({"grpo": grpo, "mgrpo": elsewhere})["seconds", "mgrpo"]
     assert (row["runs"], row["unpaired"], row["budget"]) == (0, 1, None)
     text, _ = report.report({"grpo": grpo, "mgrpo": elsewhere}, {}, [])
     assert "| training s | mgrpo | 0 (no GRPO run of its seeds in its boot) |" in text
+
+
+def test_ablations_are_paired_with_mgrpo_and_with_grpo_seed_by_seed():
+    grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6)), _run(2, (0, 0, 0.5), (100, 10, 0.6))]
+    mgrpo = [_run(1, (0, 0, 0.5), (200, 20, 0.7)), _run(2, (0, 0, 0.5), (200, 20, 0.9))]  # 0.6, 0.7 at 100 tokens
+    ablation = [_run(2, (0, 0, 0.5), (200, 20, 0.7))]  # one seed: 0.6 at 100 tokens
+    curves = {"grpo": grpo, "mgrpo": mgrpo, "mgrpo augment_n=4": ablation}
+    assert report.references("mgrpo augment_n=4", curves) == ["grpo", "mgrpo"]
+    assert report.references("mgrpo", curves) == ["grpo"] and report.references("grpo", curves) == []
+    paired = report.at_equal_budgets(curves)["tokens", "mgrpo augment_n=4"]["paired"]
+    assert paired["mgrpo"]["pairs"] == paired["grpo"]["pairs"] == 1  # seed 2 only, not seed 1's MGRPO run
+    assert paired["mgrpo"]["acc_t1"][0] == pytest.approx(-0.1) and paired["grpo"]["acc_t1"][0] == pytest.approx(0.0)
+    text, _ = report.report(curves, {}, [])
+    assert "| 100 tokens | mgrpo augment_n=4 | mgrpo | 1 | -10.0 ± 0.0 |" in text
 
 
 def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
