@@ -143,7 +143,7 @@ def arms(args: argparse.Namespace) -> dict[str, tuple]:
     plan = {"grpo": ("grpo", args.grpo_steps, args.grpo_val_every, (), ""),
             "mgrpo": ("mgrpo", args.mgrpo_steps, args.mgrpo_val_every, (), "")}
     if args.ablations:
-        plan |= {f"mgrpo {name}": ("mgrpo", args.mgrpo_steps, args.ablation_val_every, extra,
+        plan |= {f"mgrpo {name}": ("mgrpo", args.ablation_steps, args.ablation_val_every, extra,
                                    "_" + "".join(c for c in name if c.isalnum()))
                  for name, extra in ABLATIONS.items()}
     return plan
@@ -165,9 +165,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mgrpo-val-every", type=int, default=24)
     parser.add_argument("--val-samples", type=int, default=200)
     parser.add_argument("--ablations", action="store_true",
-                        help="also MGRPO with each of ABLATIONS (~35 min each and seed on 2026-12-03's machines)")
-    # Ablations are read at GRPO's final tokens: validations every 48 steps bracket it and save ~5 minutes an arm.
-    parser.add_argument("--ablation-val-every", type=int, default=48)
+                        help="also MGRPO with each of ABLATIONS (~47 min each and seed on 2026-12-07's machine)")
+    # Ablations are read at GRPO's final tokens only (~920k, MGRPO's step ~121): 128 steps reach them, and
+    # validations every 64 steps bracket them; ~12 minutes an arm less than MGRPO's own schedule.
+    parser.add_argument("--ablation-steps", type=int, default=128)
+    parser.add_argument("--ablation-val-every", type=int, default=64)
     parser.add_argument("--quick", action="store_true", help="one short seed of each, for CI")
     parser.add_argument("--reuse", "--reuse-logs", dest="reuse", action="store_true",
                         help="take a run whose curve is saved instead of training it again")
@@ -177,7 +179,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--seeds {' '.join(map(str, args.seeds))}: each seed once (a seed is one run of each arm)")
     args.reuse |= args.report_only
     if args.quick:
-        args.seeds, args.grpo_steps, args.mgrpo_steps = args.seeds[:1], 4, 2
+        args.seeds, args.grpo_steps, args.mgrpo_steps, args.ablation_steps = args.seeds[:1], 4, 2, 2
         args.grpo_val_every, args.mgrpo_val_every, args.ablation_val_every, args.val_samples = 2, 1, 1, 16
     return args
 
@@ -186,18 +188,22 @@ UNCACHED = "mgrpo, prefix cache off"
 
 
 def plan_runs(args: argparse.Namespace) -> list[tuple[str, Run]]:
-    """(arm, run) in training order: GRPO and MGRPO seed by seed (a stopped plan leaves whole seeds of both), then
-    the ablations; last, the first seed's MGRPO again for 12 steps with the hf server's prefix cache off (what
-    reusing layer-1 states saves)."""
-    plan, order = arms(args), []
-    for group in (list(plan)[:2], list(plan)[2:]):
+    """(arm, run) in training order: GRPO and MGRPO seed by seed (a stopped plan leaves whole seeds of both); the
+    first seed's MGRPO again for 12 steps with the hf server's prefix cache off (what reusing layer-1 states saves);
+    then the ablations, every arm's first seed before any arm's second."""
+    plan = arms(args)
+
+    def seed_by_seed(group: list[str]) -> list[tuple[str, Run]]:
+        runs = []
         for seed in args.seeds:
             for arm in group:
                 method, steps, every, extra, tag = plan[arm]
-                order.append((arm, Run(method, seed, steps, every, args.val_samples, extra, tag)))
-    order.append((UNCACHED, Run("mgrpo", args.seeds[0], min(args.mgrpo_steps, 12), -1, args.val_samples,
-                                ("actor_rollout_ref.rollout.enable_prefix_caching=False",), "_no_prefix_cache")))
-    return order
+                runs.append((arm, Run(method, seed, steps, every, args.val_samples, extra, tag)))
+        return runs
+
+    uncached = Run("mgrpo", args.seeds[0], min(args.mgrpo_steps, 12), -1, args.val_samples,
+                   ("actor_rollout_ref.rollout.enable_prefix_caching=False",), "_no_prefix_cache")
+    return [*seed_by_seed(list(plan)[:2]), (UNCACHED, uncached), *seed_by_seed(list(plan)[2:])]
 
 
 def main() -> None:

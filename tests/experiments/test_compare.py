@@ -281,20 +281,23 @@ def test_each_seed_is_named_once():
     assert compare.parse_args(["--output-dir", "x", "--seeds", "2", "1"]).seeds == [2, 1]
 
 
-def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_ablations_then_the_uncached_run():
+def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_the_uncached_run_then_each_ablations_first_seed():
     args = compare.parse_args(["--output-dir", "x", "--seeds", "1", "2", "--ablations"])
-    names = [run.name for _, run in compare.plan_runs(args)]
-    assert names[:4] == ["grpo_seed1", "mgrpo_seed1", "grpo_seed2", "mgrpo_seed2"]
-    assert names[4:6] == ["mgrpo_augmentn4_seed1", "mgrpo_layerweight05_seed1"]
-    assert names[-1] == "mgrpo_no_prefix_cache_seed1" and len(names) == 4 + 2 * len(compare.ABLATIONS) + 1
+    plan = compare.plan_runs(args)
+    names = [run.name for _, run in plan]
+    assert names[:5] == ["grpo_seed1", "mgrpo_seed1", "grpo_seed2", "mgrpo_seed2", "mgrpo_no_prefix_cache_seed1"]
+    assert names[5:7] == ["mgrpo_augmentn4_seed1", "mgrpo_layerweight05_seed1"]
+    assert names[-1] == "mgrpo_oneguidephrase_seed2" and len(names) == 5 + 2 * len(compare.ABLATIONS)
+    assert [(run.steps, run.val_every) for _, run in plan[3:6]] == [(144, 24), (12, -1), (128, 64)]
+    assert plan[5][1].extra == ("mgrpo.augment_n=4",) and plan[5][1].val_samples == 200
 
 
 def test_ablation_arms_are_mgrpo_with_their_own_validation_period_and_run_names():
     args = argparse.Namespace(grpo_steps=380, mgrpo_steps=144, grpo_val_every=76, mgrpo_val_every=24,
-                              ablation_val_every=48, ablations=True)
+                              ablation_steps=128, ablation_val_every=64, ablations=True)
     plan = compare.arms(args)
     assert plan["grpo"] == ("grpo", 380, 76, (), "") and plan["mgrpo"] == ("mgrpo", 144, 24, (), "")
-    assert plan["mgrpo augment_n=4"] == ("mgrpo", 144, 48, ("mgrpo.augment_n=4",), "_augmentn4")
+    assert plan["mgrpo augment_n=4"] == ("mgrpo", 128, 64, ("mgrpo.augment_n=4",), "_augmentn4")
     assert len({method + tag for method, *_, tag in plan.values()}) == len(plan) == 2 + len(compare.ABLATIONS)
     assert list(compare.arms(argparse.Namespace(**{**vars(args), "ablations": False}))) == ["grpo", "mgrpo"]
 
