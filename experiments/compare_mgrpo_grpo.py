@@ -166,10 +166,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--val-samples", type=int, default=200)
     parser.add_argument("--ablations", action="store_true",
                         help="also MGRPO with each of ABLATIONS (~47 min each and seed on 2026-12-07's machine)")
-    # Ablations are read at GRPO's final tokens only (~920k, MGRPO's step ~121): 128 steps reach them, and
-    # validations every 64 steps bracket them; ~12 minutes an arm less than MGRPO's own schedule.
-    parser.add_argument("--ablation-steps", type=int, default=128)
-    parser.add_argument("--ablation-val-every", type=int, default=64)
+    # Ablations are read at GRPO's final tokens only (917k-989k so far, MGRPO's step ~121-130): 136 steps reach
+    # them with a margin for shorter answers, validations every 68 steps bracket them; ~10 minutes an arm less
+    # than MGRPO's own schedule.
+    parser.add_argument("--ablation-steps", type=int, default=136)
+    parser.add_argument("--ablation-val-every", type=int, default=68)
     parser.add_argument("--quick", action="store_true", help="one short seed of each, for CI")
     parser.add_argument("--reuse", "--reuse-logs", dest="reuse", action="store_true",
                         help="take a run whose curve is saved instead of training it again")
@@ -237,7 +238,8 @@ def main() -> None:
         + ("tables from saved curves only.  " if args.report_only else
            f"{(time.time() - started) / 60:.0f} minutes in all{' (saved curves reused)' if args.reuse else ''}.  "),
         f"Seeds {args.seeds} ({', '.join(f'{m}: {len(r)} complete' for m, r in curves.items())}); "
-        f"GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps; settings: "
+        f"GRPO {args.grpo_steps} steps, MGRPO {args.mgrpo_steps} steps"
+        + (f", ablations {args.ablation_steps} steps" if args.ablations else "") + "; settings: "
         + ", ".join(f"`{o}`" for o in TEST_BED) + f"; two-turn validation on {args.val_samples} arith_test problems.",
     ]
     text, numbers = test_bed_report.report(curves, costs, header)

@@ -64,7 +64,12 @@ def summarize(curves: dict[str, list[dict]]) -> dict:
     return summary
 
 
-BASELINE = "grpo"
+BASELINE, MGRPO = "grpo", "mgrpo"
+
+
+def is_ablation(method: str) -> bool:
+    """Ablation arms are MGRPO with one setting changed, named "mgrpo <change>"."""
+    return method.startswith(MGRPO + " ")
 
 
 def budget_reader(curves: dict[str, list[dict]], axis: str):
@@ -89,8 +94,8 @@ def budget_reader(curves: dict[str, list[dict]], axis: str):
 def references(method: str, methods) -> list[str]:
     """The arms ``method`` is paired against: the baseline (GRPO) for every other arm, and MGRPO too for its
     ablations (arms named "mgrpo <change>"): does the change help MGRPO, and does it beat GRPO."""
-    return [ref for ref in (BASELINE, "mgrpo") if ref in methods and ref != method
-            and (ref == BASELINE or method.startswith(ref + " "))]
+    candidates = [BASELINE, MGRPO] if is_ablation(method) else [BASELINE]
+    return [ref for ref in candidates if ref in methods and ref != method]
 
 
 def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
@@ -98,12 +103,14 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
     interpolated metrics, their mean and interval and the gain over step 0, the mean budget of the runs read, the
     runs with no budget (no baseline run of their seed in their boot), and under ``paired`` the difference from
     each reference arm's run of the same seed at the same budget (``references``; paired: a seed's validation
-    samples and step-0 model are shared, so the pair's noise partly cancels)."""
+    samples and step-0 model are shared, so the pair's noise partly cancels). Ablations are read at equal tokens
+    only: the issue's budget for them, and their runs are shorter than MGRPO's."""
     table = {}
     for axis in ("tokens", "seconds", "step"):
-        budget = budget_reader(curves, axis)
+        arms = {method: runs for method, runs in curves.items() if axis == "tokens" or not is_ablation(method)}
+        budget = budget_reader(arms, axis)
         readings = {}  # method -> seed -> (step 0, at the budget)
-        for method, runs in curves.items():
+        for method, runs in arms.items():
             values = {run["seed"]: budget(run) for run in runs}
             ends = {run["seed"]: (run["points"][0], at_budget(run["points"], axis, values[run["seed"]]))
                     for run in runs if values[run["seed"]] is not None}
@@ -116,8 +123,8 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
                 row |= {key: mean_ci([end[key] for _, end in reached]) for key in METRICS}
                 row |= {f"gain_{key}": mean_ci([end[key] - start[key] for start, end in reached]) for key in METRICS}
             table[axis, method] = row
-        for method in curves:
-            for ref in references(method, curves):
+        for method in arms:
+            for ref in references(method, arms):
                 pairs = [(end, readings[ref][seed][1]) for seed, (_, end) in readings[method].items()
                          if seed in readings[ref]]
                 table[axis, method]["paired"][ref] = {"pairs": len(pairs)} | (
@@ -192,6 +199,7 @@ def _pct(value: tuple[float, float]) -> str:
 
 
 def _budget(axis: str, row: dict) -> str:
+    """A table's budget cell, for a row that read at least one run (its budget is their mean)."""
     return (f"GRPO's own time (mean {row['budget']:,.0f} s)" if axis == "seconds"
             else f"{row['budget']:,.0f} {AXES[axis]}")
 

@@ -114,6 +114,10 @@ def test_ablations_are_paired_with_mgrpo_and_with_grpo_seed_by_seed():
     assert paired["mgrpo"]["acc_t1"][0] == pytest.approx(-0.1) and paired["grpo"]["acc_t1"][0] == pytest.approx(0.0)
     text, _ = report.report(curves, {}, [])
     assert "| 100 tokens | mgrpo augment_n=4 | mgrpo | 1 | -10.0 ± 0.0 |" in text
+    # equal tokens only: the shorter ablation runs leave the equal-steps budget to GRPO and MGRPO
+    long_mgrpo = [_run(1, (0, 0, 0.5), (100, 10, 0.6), (200, 20, 0.7))]
+    table = report.at_equal_budgets({"grpo": long_mgrpo, "mgrpo": long_mgrpo, "mgrpo augment_n=4": ablation})
+    assert table["step", "mgrpo"]["budget"] == 2 and ("step", "mgrpo augment_n=4") not in table
 
 
 def test_the_learning_goal_counts_gains_within_the_time_limit_and_needs_an_interval_above_zero():
@@ -281,23 +285,24 @@ def test_each_seed_is_named_once():
     assert compare.parse_args(["--output-dir", "x", "--seeds", "2", "1"]).seeds == [2, 1]
 
 
-def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_the_uncached_run_then_each_ablations_first_seed():
+def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_the_uncached_run_then_every_ablations_first_seed():
     args = compare.parse_args(["--output-dir", "x", "--seeds", "1", "2", "--ablations"])
     plan = compare.plan_runs(args)
     names = [run.name for _, run in plan]
     assert names[:5] == ["grpo_seed1", "mgrpo_seed1", "grpo_seed2", "mgrpo_seed2", "mgrpo_no_prefix_cache_seed1"]
     assert names[5:7] == ["mgrpo_augmentn4_seed1", "mgrpo_layerweight05_seed1"]
+    assert all(name.endswith("_seed1") for name in names[5:5 + len(compare.ABLATIONS)])
     assert names[-1] == "mgrpo_oneguidephrase_seed2" and len(names) == 5 + 2 * len(compare.ABLATIONS)
-    assert [(run.steps, run.val_every) for _, run in plan[3:6]] == [(144, 24), (12, -1), (128, 64)]
+    assert [(run.steps, run.val_every) for _, run in plan[3:6]] == [(144, 24), (12, -1), (136, 68)]
     assert plan[5][1].extra == ("mgrpo.augment_n=4",) and plan[5][1].val_samples == 200
 
 
-def test_ablation_arms_are_mgrpo_with_their_own_validation_period_and_run_names():
+def test_ablation_arms_are_mgrpo_with_their_own_length_validation_period_and_run_names():
     args = argparse.Namespace(grpo_steps=380, mgrpo_steps=144, grpo_val_every=76, mgrpo_val_every=24,
-                              ablation_steps=128, ablation_val_every=64, ablations=True)
+                              ablation_steps=136, ablation_val_every=68, ablations=True)
     plan = compare.arms(args)
     assert plan["grpo"] == ("grpo", 380, 76, (), "") and plan["mgrpo"] == ("mgrpo", 144, 24, (), "")
-    assert plan["mgrpo augment_n=4"] == ("mgrpo", 128, 64, ("mgrpo.augment_n=4",), "_augmentn4")
+    assert plan["mgrpo augment_n=4"] == ("mgrpo", 136, 68, ("mgrpo.augment_n=4",), "_augmentn4")
     assert len({method + tag for method, *_, tag in plan.values()}) == len(plan) == 2 + len(compare.ABLATIONS)
     assert list(compare.arms(argparse.Namespace(**{**vars(args), "ablations": False}))) == ["grpo", "mgrpo"]
 
