@@ -226,8 +226,10 @@ def main() -> None:
     if not curves:
         raise SystemExit(f"compare_mgrpo_grpo: no saved curve in {curves_dir}")
     seed, costs = args.seeds[0], {}
+    first = len(uncached[0]["steps"]) if uncached else None  # the same stretch of training, cache on and off
     if cached := [run for run in curves.get("mgrpo", []) if run["seed"] == seed]:
-        costs[f"seed {seed}, cache on"] = test_bed_report.layer_costs(cached)
+        costs[f"seed {seed}, cache on" + (f", first {first} steps" if first else "")] = \
+            test_bed_report.layer_costs(cached, first)
     if uncached:
         costs[f"seed {seed}, cache off"] = test_bed_report.layer_costs(uncached)
     header = [

@@ -183,15 +183,26 @@ def orchestration(steps: list[dict]) -> dict:
     return {name: statistics.median(values) for name, values in shares.items()}
 
 
-def layer_costs(runs: list[dict]) -> dict:
-    """Per-step medians over MGRPO's steps: wall time per phase, tokens per layer, prefix-cache reuse."""
-    steps = [data for run in runs for data in run["steps"]]
+def layer_costs(runs: list[dict], first_steps: int | None = None) -> dict:
+    """Per-step medians over MGRPO's steps (each run's first ``first_steps``: to compare with a shorter run, whose
+    answers are as long as these): wall time per phase, tokens per layer, prefix-cache reuse, and seconds per
+    generated token of each layer (layer 2's tokens attend to longer prompts; the cache saves their prefill)."""
+    steps = [_with_seconds_per_token(data) for run in runs for data in run["steps"][:first_steps]]
     costs = {f"time/{phase}": _median(steps, f"timing_s/{phase}") for phase in PHASES}
     for name, key in (("layer1_generated", "layer1/response_tokens"), ("layer2_corrections", "layer2/correction_tokens"),
                       ("layer2_augmentation", "layer2/augmentation_tokens"), ("layer1_prompt", "layer1/prompt_tokens"),
                       ("layer2_prompt", "layer2/prompt_tokens"), ("layer2_cached_share", "layer2/cached_prompt_share")):
         costs[f"tokens/{name}"] = _median(steps, f"mgrpo/{key}")
-    return costs
+    return costs | {key: _median(steps, key) for key in ("s_per_token/layer1", "s_per_token/layer2",
+                                                          "s_per_token/layer2_over_layer1")}
+
+
+def _with_seconds_per_token(d: dict) -> dict:
+    layer1 = d["timing_s/gen"] / max(d.get("mgrpo/layer1/response_tokens", 0.0), 1.0)
+    layer2 = (d.get("timing_s/gen_layer2/correction", 0.0) + d.get("timing_s/gen_layer2/augmentation", 0.0)) / max(
+        d.get("mgrpo/layer2/correction_tokens", 0.0) + d.get("mgrpo/layer2/augmentation_tokens", 0.0), 1.0)
+    return d | {"s_per_token/layer1": layer1, "s_per_token/layer2": layer2,
+                "s_per_token/layer2_over_layer1": layer2 / layer1}
 
 
 def _pct(value: tuple[float, float]) -> str:

@@ -194,13 +194,16 @@ def test_quick_mode_runs_both_methods_end_to_end(tmp_path):
 
 
 def _step(gen_seconds):
-    return {"timing_s/gen": gen_seconds, "timing_s/gen_layer2": 4.0, "mgrpo/layer1/response_tokens": 100.0,
-            "mgrpo/layer2/correction_tokens": 100.0}
+    return {"timing_s/gen": gen_seconds, "timing_s/gen_layer2": 4.0, "timing_s/gen_layer2/correction": 2.0,
+            "mgrpo/layer1/response_tokens": 100.0, "mgrpo/layer2/correction_tokens": 100.0}
 
 
 def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
     costs = report.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
     assert costs["time/gen"] == 1.0 and costs["tokens/layer2_corrections"] == 100.0
+    assert costs["s_per_token/layer1"] == pytest.approx(0.01)  # 1 s for 100 tokens, the warm-up step aside
+    first = report.layer_costs([{"steps": [_step(10.0), _step(1.0), _step(1.0)]}], first_steps=1)
+    assert first["time/gen"] == 10.0  # the first step only: the stretch a shorter run covers
 
 
 def _log_of_two_steps(path, **step):
