@@ -12,10 +12,10 @@ import statistics
 from pathlib import Path
 
 from test_bed_runs import METRICS
+from test_bed_steps import MECHANISM, mechanism, median_of, orchestration
 
 AXES = {"tokens": "tokens", "seconds": "training s", "step": "steps"}
 TITLES = {"acc_t1": "Acc@t1", "acc_t2": "Acc@t2", "delta": "Δ(t1,t2)", "i2c": "Δi→c", "c2i": "Δc→i"}
-PHASES = ("gen", "gen_layer2", "reward", "old_log_prob", "ref", "update_actor", "step")
 _T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
 
@@ -132,79 +132,6 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
     return table
 
 
-def _median(steps: list[dict], key: str) -> float:
-    values = [d[key] for d in steps if key in d and d[key] == d[key]]  # (NaN: a step without layer 2)
-    return statistics.median(values) if values else float("nan")
-
-
-def mechanism(runs: list[dict], parts: int = 3) -> list[dict]:
-    """What layer 2 learns from, per part of training (medians over its steps and seeds): the layer-2 groups
-    that are all right, all wrong or mixed; the share of each layer's tokens with a non-zero advantage; what
-    the kept queries are (wrong then right: a correction; right then right: a confirmation); lengths."""
-    rows = []
-    for part in range(parts):
-        steps = [_with_layer2_shapes(d) for run in runs
-                 for d in run["steps"][part * len(run["steps"]) // parts:(part + 1) * len(run["steps"]) // parts]]
-        rows.append({"part": f"{part + 1}/{parts}", **{key: _median(steps, key) for key in MECHANISM}})
-    return rows
-
-
-MECHANISM = ("mgrpo/layer2/all_right_groups", "mgrpo/layer2/all_wrong_groups", "mgrpo/layer2/mixed_groups",
-             "mgrpo/layer1/signal_token_share", "mgrpo/layer2/signal_token_share", "mgrpo/layer2/kept_ratio",
-             "kept_wrong_then_right", "mgrpo/layer1/response_length_mean", "correction_length",
-             "mgrpo/layer2/response_length_mean")
-
-
-def _with_layer2_shapes(d: dict) -> dict:
-    """A step's metrics plus the share of kept queries that corrected a wrong answer (kept ones are right, so
-    i2c / correction_acc) and the mean correction length."""
-    corrections = d["mgrpo/layer1/samples"] - d.get("mgrpo/layer2/dropped_too_long", 0)
-    kept_share = d["mgrpo/layer2/i2c"] / d["mgrpo/layer2/correction_acc"] if d.get("mgrpo/layer2/correction_acc") \
-        else float("nan")
-    return d | {"kept_wrong_then_right": kept_share,
-                "correction_length": d.get("mgrpo/layer2/correction_tokens", 0.0) / max(corrections, 1)}
-
-
-def orchestration(steps: list[dict]) -> dict:
-    """The share of a step that is neither generation, log-probs, reference, update nor checkpoint; split into
-    building layer-2 queries and selecting (inside gen_layer2, outside its generation calls) and the rest
-    (merging, padding, rewards, advantages, metrics). Medians over steps."""
-    shares = {"orchestration": [], "queries and selection": [], "merging, padding, advantages, metrics": []}
-    for d in steps:
-        generation = d["timing_s/gen"] + d.get("timing_s/gen_layer2/correction", 0.0) + d.get(
-            "timing_s/gen_layer2/augmentation", 0.0)
-        model = sum(d.get(f"timing_s/{k}", 0.0) for k in (
-            "old_log_prob", "ref", "update_actor", "update_weights", "save_checkpoint"))
-        rest = d["timing_s/step"] - generation - model
-        queries = d.get("timing_s/gen_layer2", 0.0) - d.get("timing_s/gen_layer2/correction", 0.0) - d.get(
-            "timing_s/gen_layer2/augmentation", 0.0)
-        for name, value in zip(shares, (rest, queries, rest - queries)):
-            shares[name].append(value / d["timing_s/step"])
-    return {name: statistics.median(values) for name, values in shares.items()}
-
-
-def layer_costs(runs: list[dict], first_steps: int | None = None) -> dict:
-    """Per-step medians over MGRPO's steps (each run's first ``first_steps``: to compare with a shorter run, whose
-    answers are as long as these): wall time per phase, tokens per layer, prefix-cache reuse, and seconds per
-    generated token of each layer (layer 2's tokens attend to longer prompts; the cache saves their prefill)."""
-    steps = [_with_seconds_per_token(data) for run in runs for data in run["steps"][:first_steps]]
-    costs = {f"time/{phase}": _median(steps, f"timing_s/{phase}") for phase in PHASES}
-    for name, key in (("layer1_generated", "layer1/response_tokens"), ("layer2_corrections", "layer2/correction_tokens"),
-                      ("layer2_augmentation", "layer2/augmentation_tokens"), ("layer1_prompt", "layer1/prompt_tokens"),
-                      ("layer2_prompt", "layer2/prompt_tokens"), ("layer2_cached_share", "layer2/cached_prompt_share")):
-        costs[f"tokens/{name}"] = _median(steps, f"mgrpo/{key}")
-    return costs | {key: _median(steps, key) for key in ("s_per_token/layer1", "s_per_token/layer2",
-                                                          "s_per_token/layer2_over_layer1")}
-
-
-def _with_seconds_per_token(d: dict) -> dict:
-    layer1 = d["timing_s/gen"] / max(d.get("mgrpo/layer1/response_tokens", 0.0), 1.0)
-    layer2 = (d.get("timing_s/gen_layer2/correction", 0.0) + d.get("timing_s/gen_layer2/augmentation", 0.0)) / max(
-        d.get("mgrpo/layer2/correction_tokens", 0.0) + d.get("mgrpo/layer2/augmentation_tokens", 0.0), 1.0)
-    return d | {"s_per_token/layer1": layer1, "s_per_token/layer2": layer2,
-                "s_per_token/layer2_over_layer1": layer2 / layer1}
-
-
 def _pct(value: tuple[float, float]) -> str:
     return f"{100 * value[0]:.1f} ± {100 * value[1]:.1f}"
 
@@ -241,7 +168,7 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
               "| method | seed | steps | machine | boot | median step s | final tokens | training minutes |",
               "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {method} | {run['seed']} | {len(run['steps'])} | {run['machine']} | {(run['boot'] or '?')[:8]} | "
-              f"{_median(run['steps'], 'timing_s/step'):.1f} | {run['points'][-1]['tokens']:,.0f} | "
+              f"{median_of(run['steps'], 'timing_s/step'):.1f} | {run['points'][-1]['tokens']:,.0f} | "
               f"{run['points'][-1]['seconds'] / 60:.1f} |" for method, runs in curves.items() for run in runs]
     if goal:
         lines += ["", f"grpo within {goal['seconds'] / 60:.0f} minutes of training (the issue's first goal: a mean "

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "experiments"))
 import compare_mgrpo_grpo as compare  # noqa: E402
 import test_bed_report as report  # noqa: E402
 import test_bed_runs as bed_runs  # noqa: E402
+import test_bed_steps as bed_steps  # noqa: E402
 
 VAL = "val-core/arith/two_turn"
 
@@ -153,7 +154,7 @@ def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
             "timing_s/gen_layer2/correction": 1.5, "timing_s/gen_layer2/augmentation": 1.5,
             "timing_s/old_log_prob": 1.0, "timing_s/ref": 1.0, "timing_s/update_actor": 2.0,
             "timing_s/update_weights": 0.5}
-    shares = report.orchestration([step])
+    shares = bed_steps.orchestration([step])
     assert shares == pytest.approx({"orchestration": 0.05, "queries and selection": 0.05,
                                     "merging, padding, advantages, metrics": 0.0})
 
@@ -161,7 +162,7 @@ def test_orchestration_is_what_a_step_spends_outside_generation_and_the_model():
 def test_mechanism_shows_which_kept_queries_corrected_a_wrong_answer():
     step = {"mgrpo/layer1/samples": 64, "mgrpo/layer2/dropped_too_long": 4, "mgrpo/layer2/i2c": 0.1,
             "mgrpo/layer2/correction_acc": 0.4, "mgrpo/layer2/correction_tokens": 600.0}
-    [row] = report.mechanism([{"steps": [step]}], parts=1)
+    [row] = bed_steps.mechanism([{"steps": [step]}], parts=1)
     assert row["kept_wrong_then_right"] == pytest.approx(0.25) and row["correction_length"] == 10.0
 
 
@@ -200,10 +201,10 @@ def _step(gen_seconds):
 
 
 def test_layer_costs_are_medians_so_a_warm_up_step_does_not_dominate():
-    costs = report.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
+    costs = bed_steps.layer_costs([{"steps": [_step(10.0), _step(1.0)]}, {"steps": [_step(1.0)]}])
     assert costs["time/gen"] == 1.0 and costs["tokens/layer2_corrections"] == 100.0
     assert costs["s_per_token/layer1"] == pytest.approx(0.01)  # 1 s for 100 tokens, the warm-up step aside
-    first = report.layer_costs([{"steps": [_step(10.0), _step(1.0), _step(1.0)]}], first_steps=1)
+    first = bed_steps.layer_costs([{"steps": [_step(10.0), _step(1.0), _step(1.0)]}], first_steps=1)
     assert first["time/gen"] == 10.0  # the first step only: the stretch a shorter run covers
 
 
@@ -228,9 +229,9 @@ def test_a_saved_curve_reports_what_the_run_did_and_keeps_little_else(tmp_path):
     grpo = bed_runs.curve(tmp_path / "m.jsonl") | {"seed": 1, "machine": "cpu", "boot": "b", "overrides": ["x=2"]}
     bed_runs.save_curve(run, tmp_path / "curves" / "m.json")
     saved = bed_runs.load_curve(tmp_path / "curves" / "m.json")
-    text, _ = report.report({"grpo": [grpo], "mgrpo": [run]}, {"c": report.layer_costs([run])}, [])
+    text, _ = report.report({"grpo": [grpo], "mgrpo": [run]}, {"c": bed_steps.layer_costs([run])}, [])
     assert "| 1/3 | nan | nan | 0.333 | nan | nan | 0.5 | 0.25 |" in text  # the step metrics reached the tables
-    assert report.report({"grpo": [grpo], "mgrpo": [saved]}, {"c": report.layer_costs([saved])}, [])[0] == text
+    assert report.report({"grpo": [grpo], "mgrpo": [saved]}, {"c": bed_steps.layer_costs([saved])}, [])[0] == text
     assert not {"actor/entropy", "timing_s/agent_loop/generate_sequences/max"} & set(saved["steps"][0])
     assert saved["steps"][0]["mgrpo/layer2/mixed_groups"] == 0.333333  # six significant digits
     (tmp_path / "other.json").write_text(json.dumps({"points": []}))
