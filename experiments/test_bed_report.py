@@ -179,7 +179,7 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
     lines += ["", "## At equal budgets (interpolated between validations, seed by seed)", "",
               "Tokens: GRPO's final generated tokens (its smallest over seeds). Training s: each seed's GRPO run's "
               "own final training time (the mean is shown), read only from runs in that GRPO run's boot of its "
-              "machine. Steps: the fewest of any run (equal updates).", "",
+              "machine. Steps: the fewest of any GRPO or MGRPO run (equal updates). Ablations: equal tokens only.", "",
               "| budget | method | seeds | " + " | ".join(f"{TITLES[k]} %" for k in METRICS)
               + " | gain in Acc@t1 since step 0 | gain in Acc@t2 |",
               "|---|---|---|" + "---|" * (len(METRICS) + 2)]

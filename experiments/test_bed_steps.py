@@ -40,19 +40,22 @@ def _with_layer2_shapes(d: dict) -> dict:
                 "correction_length": d.get("mgrpo/layer2/correction_tokens", 0.0) / max(corrections, 1)}
 
 
+def _layer2_generation_seconds(d: dict) -> float:
+    """A step's time in layer 2's two generation calls (corrections, then augmentation samples)."""
+    return d.get("timing_s/gen_layer2/correction", 0.0) + d.get("timing_s/gen_layer2/augmentation", 0.0)
+
+
 def orchestration(steps: list[dict]) -> dict:
     """The share of a step that is neither generation, log-probs, reference, update nor checkpoint; split into
     building layer-2 queries and selecting (inside gen_layer2, outside its generation calls) and the rest
     (merging, padding, rewards, advantages, metrics). Medians over steps."""
     shares = {"orchestration": [], "queries and selection": [], "merging, padding, advantages, metrics": []}
     for d in steps:
-        generation = d["timing_s/gen"] + d.get("timing_s/gen_layer2/correction", 0.0) + d.get(
-            "timing_s/gen_layer2/augmentation", 0.0)
+        generation = d["timing_s/gen"] + _layer2_generation_seconds(d)
         model = sum(d.get(f"timing_s/{k}", 0.0) for k in (
             "old_log_prob", "ref", "update_actor", "update_weights", "save_checkpoint"))
         rest = d["timing_s/step"] - generation - model
-        queries = d.get("timing_s/gen_layer2", 0.0) - d.get("timing_s/gen_layer2/correction", 0.0) - d.get(
-            "timing_s/gen_layer2/augmentation", 0.0)
+        queries = d.get("timing_s/gen_layer2", 0.0) - _layer2_generation_seconds(d)
         for name, value in zip(shares, (rest, queries, rest - queries)):
             shares[name].append(value / d["timing_s/step"])
     return {name: statistics.median(values) for name, values in shares.items()}
@@ -74,7 +77,7 @@ def layer_costs(runs: list[dict], first_steps: int | None = None) -> dict:
 
 def _with_seconds_per_token(d: dict) -> dict:
     layer1 = d["timing_s/gen"] / max(d.get("mgrpo/layer1/response_tokens", 0.0), 1.0)
-    layer2 = (d.get("timing_s/gen_layer2/correction", 0.0) + d.get("timing_s/gen_layer2/augmentation", 0.0)) / max(
+    layer2 = _layer2_generation_seconds(d) / max(
         d.get("mgrpo/layer2/correction_tokens", 0.0) + d.get("mgrpo/layer2/augmentation_tokens", 0.0), 1.0)
     return d | {"s_per_token/layer1": layer1, "s_per_token/layer2": layer2,
                 "s_per_token/layer2_over_layer1": layer2 / layer1}
