@@ -132,6 +132,25 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
     return table
 
 
+def paired_over_training(curves: dict[str, list[dict]], method: str = MGRPO) -> list[dict]:
+    """``method`` minus GRPO over training, seed by seed: at each of ``method``'s validations GRPO's run of the
+    same seed read at the same generated tokens (``at_budget``; tokens, not seconds: pairs need no shared boot).
+    Per validation: the step, the mean tokens and, per metric, the mean difference and its interval over the
+    seeds whose GRPO run reached those tokens (the issue's mechanism question is about this course)."""
+    baseline = {run["seed"]: run["points"] for run in curves.get(BASELINE, [])}
+    runs = [run for run in curves.get(method, []) if run["seed"] in baseline]
+    rows = []
+    for index in range(min((len(run["points"]) for run in runs), default=0)):
+        points = [(run["points"][index], baseline[run["seed"]]) for run in runs]
+        pairs = [(point, at_budget(other, "tokens", point["tokens"])) for point, other in points]
+        pairs = [(point, other) for point, other in pairs if other is not None]
+        if pairs:
+            rows.append({"step": pairs[0][0]["step"], "pairs": len(pairs),
+                         "tokens": statistics.mean(point["tokens"] for point, _ in pairs)}
+                        | {key: mean_ci([point[key] - other[key] for point, other in pairs]) for key in METRICS})
+    return rows
+
+
 def _pct(value: tuple[float, float]) -> str:
     return f"{100 * value[0]:.1f} ± {100 * value[1]:.1f}"
 
@@ -148,6 +167,7 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
     goal = learning_goal(curves[BASELINE]) if BASELINE in curves else None
     numbers = {"summary": summary, "grpo_learning_goal": goal,
                "equal_budgets": {f"{a}/{m}": v for (a, m), v in budgets.items()},
+               "paired_over_training": paired_over_training(curves),
                "mechanism": {m: mechanism(runs) for m, runs in curves.items() if m != BASELINE},
                "orchestration": {m: orchestration([d for r in runs for d in r["steps"]]) for m, runs in curves.items()},
                "layer2_costs": costs}
@@ -198,6 +218,14 @@ def report(curves: dict[str, list[dict]], costs: dict[str, dict], header: list[s
     lines += [f"| {_budget(axis, row)} | {method} | {ref} | {diff['pairs']} | "
               + " | ".join(_pct(diff[k]) for k in METRICS) + " |"
               for (axis, method), row in budgets.items() for ref, diff in row["paired"].items() if diff["pairs"]]
+    if numbers["paired_over_training"]:
+        lines += ["", "## MGRPO minus GRPO over training (points; paired by seed at MGRPO's validations' tokens)", "",
+                  "At each MGRPO validation, GRPO's run of the same seed read at the same generated tokens; mean ± 95 % "
+                  "interval over the seeds whose GRPO run reached them.", "",
+                  "| MGRPO step | pairs | rollout tokens | " + " | ".join(TITLES[k] for k in METRICS) + " |",
+                  "|---|---|---|" + "---|" * len(METRICS)]
+        lines += [f"| {row['step']} | {row['pairs']} | {row['tokens']:,.0f} | " + " | ".join(_pct(row[k]) for k in METRICS)
+                  + " |" for row in numbers["paired_over_training"]]
     for method, rows in numbers["mechanism"].items():
         lines += ["", f"## What layer 2 learns from ({method}; medians over steps and seeds, by third of training)", "",
                   "| part | " + " | ".join(key.removeprefix("mgrpo/") for key in MECHANISM) + " |",
