@@ -48,12 +48,12 @@ TEST_BED = [
 
 
 # The ablations the paper leaves open, each MGRPO with one setting changed (compared at GRPO's final tokens).
-ABLATIONS = {
-    "augment_n=4": ("mgrpo.augment_n=4",),  # H: the test bed's MGRPO uses the CPU config's 2
+ABLATIONS = {  # in training order: H=4 last, its steps are the longest (twice the augmentation samples)
     "layer_weight=0.5": ("mgrpo.layer_weight=0.5",),
     "layer_weight=2": ("mgrpo.layer_weight=2.0",),
     "keep_selecting_sample": ("mgrpo.keep_selecting_sample=True",),
     "one guide phrase": ("mgrpo.guide_phrases=['Wait, let me double-check that.']",),  # the pool's first
+    "augment_n=4": ("mgrpo.augment_n=4",),  # H: the test bed's MGRPO uses the CPU config's 2
 }
 
 

@@ -295,11 +295,11 @@ def test_the_plan_trains_grpo_and_mgrpo_seed_by_seed_then_the_uncached_run_then_
     plan = compare.plan_runs(args)
     names = [run.name for _, run in plan]
     assert names[:5] == ["grpo_seed1", "mgrpo_seed1", "grpo_seed2", "mgrpo_seed2", "mgrpo_no_prefix_cache_seed1"]
-    assert names[5:7] == ["mgrpo_augmentn4_seed1", "mgrpo_layerweight05_seed1"]
+    assert names[5:7] == ["mgrpo_layerweight05_seed1", "mgrpo_layerweight2_seed1"]
     assert all(name.endswith("_seed1") for name in names[5:5 + len(compare.ABLATIONS)])
-    assert names[-1] == "mgrpo_oneguidephrase_seed2" and len(names) == 5 + 2 * len(compare.ABLATIONS)
+    assert names[-1] == "mgrpo_augmentn4_seed2" and len(names) == 5 + 2 * len(compare.ABLATIONS)
     assert [(run.steps, run.val_every) for _, run in plan[3:6]] == [(144, 24), (12, -1), (136, 68)]
-    assert plan[5][1].extra == ("mgrpo.augment_n=4",) and plan[5][1].val_samples == 200
+    assert plan[5][1].extra == ("mgrpo.layer_weight=0.5",) and plan[5][1].val_samples == 200
 
 
 def test_ablation_arms_are_mgrpo_with_their_own_length_validation_period_and_run_names():
