@@ -133,21 +133,22 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
 
 
 def paired_over_training(curves: dict[str, list[dict]], method: str = MGRPO) -> list[dict]:
-    """``method`` minus GRPO over training, seed by seed: at each of ``method``'s validations GRPO's run of the
-    same seed read at the same generated tokens (``at_budget``; tokens, not seconds: pairs need no shared boot).
-    Per validation: the step, the mean tokens and, per metric, the mean difference and its interval over the
-    seeds whose GRPO run reached those tokens (the issue's mechanism question is about this course)."""
-    baseline = {run["seed"]: run["points"] for run in curves.get(BASELINE, [])}
-    runs = [run for run in curves.get(method, []) if run["seed"] in baseline]
+    """``method`` minus GRPO over training, seed by seed: at each of ``method``'s validations (the i-th of every
+    seed together, as in ``summarize``: one schedule for all seeds), GRPO's run of the same seed read at the same
+    generated tokens (``at_budget``; tokens, not seconds, so pairs need no shared boot). Per validation: the step,
+    the pairs, their mean tokens and, per metric, the mean difference and its interval; a seed whose GRPO run
+    ended before those tokens is left out. Does layer 2 move Δi→c and Δc→i as training goes on?"""
+    grpo_points = {run["seed"]: run["points"] for run in curves.get(BASELINE, [])}
+    runs = [run for run in curves.get(method, []) if run["seed"] in grpo_points]
     rows = []
     for index in range(min((len(run["points"]) for run in runs), default=0)):
-        points = [(run["points"][index], baseline[run["seed"]]) for run in runs]
-        pairs = [(point, at_budget(other, "tokens", point["tokens"])) for point, other in points]
-        pairs = [(point, other) for point, other in pairs if other is not None]
+        readings = [(run["points"][index], at_budget(grpo_points[run["seed"]], "tokens", run["points"][index]["tokens"]))
+                    for run in runs]
+        pairs = [(point, grpo_at) for point, grpo_at in readings if grpo_at is not None]
         if pairs:
             rows.append({"step": pairs[0][0]["step"], "pairs": len(pairs),
                          "tokens": statistics.mean(point["tokens"] for point, _ in pairs)}
-                        | {key: mean_ci([point[key] - other[key] for point, other in pairs]) for key in METRICS})
+                        | {key: mean_ci([point[key] - grpo_at[key] for point, grpo_at in pairs]) for key in METRICS})
     return rows
 
 

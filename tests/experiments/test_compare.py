@@ -333,14 +333,17 @@ def test_each_ablation_changes_the_one_mgrpo_setting_it_names(name):
 def test_mgrpo_minus_grpo_over_training_pairs_each_validation_with_grpo_at_its_tokens_while_grpo_reached_them():
     grpo = [_run(1, (0, 0, 0.5), (100, 10, 0.7)), _run(2, (0, 0, 0.6), (200, 10, 0.8)), _run(3, (0, 0, 0.5), (9, 1, 0.5))]
     mgrpo = [_run(1, (0, 0, 0.5), (50, 5, 0.5), (150, 15, 0.9)),
-             _run(2, (0, 0, 0.6), (50, 5, 0.8), (150, 15, 0.8))]  # seed 3: GRPO only, nothing to pair
+             _run(2, (0, 0, 0.6), (50, 5, 0.8), (130, 15, 0.8)),
+             _run(4, (0, 0, 0.9), (50, 5, 0.9), (150, 15, 0.9))]  # no GRPO run of seed 4: nothing to pair
+    mgrpo[0]["points"][1]["c2i"] = 0.2  # one metric apart from the others: differences are taken metric by metric
     rows = report.paired_over_training({"grpo": grpo, "mgrpo": mgrpo})
-    assert [(row["step"], row["pairs"], row["tokens"]) for row in rows] == [(0, 2, 0), (1, 2, 50), (2, 1, 150)]
+    # at 150 tokens seed 1's GRPO run has ended: the last row is seed 2's alone, at its own 130 tokens
+    assert [(row["step"], row["pairs"], row["tokens"]) for row in rows] == [(0, 2, 0), (1, 2, 50), (2, 1, 130)]
     assert rows[0]["acc_t1"] == (0.0, 0.0)  # step 0 is shared by construction
     # at 50 tokens GRPO reads 0.6 (seed 1) and 0.65 (seed 2): MGRPO's 0.5 and 0.8 differ by -0.1 and +0.15
-    assert rows[1]["c2i"][0] == pytest.approx(0.025)
-    # at 150 tokens only seed 2's GRPO run is there (0.75): seed 1's is past its end and left out
-    assert rows[2]["i2c"] == pytest.approx((0.05, 0.0))
+    assert rows[1]["acc_t1"][0] == pytest.approx(0.025)
+    assert rows[1]["c2i"][0] == pytest.approx((0.2 - 0.6 + 0.15) / 2)
+    assert rows[2]["i2c"] == pytest.approx((0.8 - 0.73, 0.0))  # seed 2's GRPO at 130 tokens: 0.6 + 0.2 * 130 / 200
     text, _ = report.report({"grpo": grpo, "mgrpo": mgrpo}, {}, [])
-    assert "| 2 | 1 | 150 | 5.0 ± 0.0 |" in text
+    assert "| 2 | 1 | 130 | 7.0 ± 0.0 |" in text
     assert report.paired_over_training({"grpo": grpo}) == []
