@@ -98,6 +98,11 @@ def references(method: str, methods) -> list[str]:
     return [ref for ref in candidates if ref in methods and ref != method]
 
 
+def paired_differences(pairs: list[tuple[dict, dict]]) -> dict:
+    """Per metric, the mean and interval of (run minus reference) over readings paired by seed."""
+    return {key: mean_ci([run[key] - reference[key] for run, reference in pairs]) for key in METRICS}
+
+
 def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
     """Each method at equal generated tokens, training seconds and steps (``budget_reader``): per seed the
     interpolated metrics, their mean and interval and the gain over step 0, the mean budget of the runs read, the
@@ -128,7 +133,7 @@ def at_equal_budgets(curves: dict[str, list[dict]]) -> dict:
                 pairs = [(end, readings[ref][seed][1]) for seed, (_, end) in readings[method].items()
                          if seed in readings[ref]]
                 table[axis, method]["paired"][ref] = {"pairs": len(pairs)} | (
-                    {key: mean_ci([end[key] - other[key] for end, other in pairs]) for key in METRICS} if pairs else {})
+                    paired_differences(pairs) if pairs else {})
     return table
 
 
@@ -148,7 +153,7 @@ def paired_over_training(curves: dict[str, list[dict]], method: str = MGRPO) -> 
         if pairs:
             rows.append({"step": pairs[0][0]["step"], "pairs": len(pairs),
                          "tokens": statistics.mean(point["tokens"] for point, _ in pairs)}
-                        | {key: mean_ci([point[key] - grpo_at[key] for point, grpo_at in pairs]) for key in METRICS})
+                        | paired_differences(pairs))
     return rows
 
 
